@@ -1,0 +1,81 @@
+#pragma once
+// The seam between controller logic (engine/) and the cluster it runs against: a small
+// client over an API server. sim/cluster implements it with the fake API server; nothing in
+// engine/ knows which implementation it talks to (STYLE.md, leveldb's Env).
+//
+// Semantics are the Kubernetes API's: errors are values (NotFound, AlreadyExists, Conflict,
+// Invalid, Forbidden), resourceVersion is a cluster-wide counter, update() with a stale
+// resourceVersion is a Conflict, metadata.generation moves on spec changes only.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "engine/model/labels.hpp"
+#include "engine/model/object.hpp"
+#include "engine/model/result.hpp"
+
+namespace rehearse::model {
+
+// API errors. `code` of the Error is the Kubernetes reason ("NotFound", "AlreadyExists",
+// "Conflict", "Invalid", "Forbidden", "BadRequest"); http_status mirrors it.
+struct ApiError {
+  std::string reason;
+  int http_status = 500;
+  std::string message;
+};
+
+template <class T>
+using ApiResult = Result<T, ApiError>;
+
+struct ListOptions {
+  std::string group;
+  std::string kind;
+  std::optional<std::string> ns;  // nullopt: all namespaces
+  Selector selector;              // empty: everything
+};
+
+enum class PatchType { Merge, JsonPatch, StrategicMerge };
+
+enum class Propagation { Background, Foreground, Orphan };
+
+struct DeleteOptions {
+  Propagation propagation = Propagation::Background;
+  std::optional<std::string> precondition_uid;
+};
+
+struct ApplyOptions {
+  std::string field_manager = "kubectl-client-side-apply";
+  bool server_side = false;
+  bool force = false;  // server-side apply: take ownership on conflicts
+};
+
+class ClusterClient {
+ public:
+  virtual ~ClusterClient() = default;
+
+  virtual ApiResult<Object> get(const ObjectKey& key) const = 0;
+  // Objects sorted by (namespace, name).
+  virtual std::vector<Object> list(const ListOptions& opts) const = 0;
+  // Visits without copying; same order as list().
+  virtual void visit(const ListOptions& opts,
+                     const std::function<void(const Object&)>& fn) const = 0;
+
+  virtual ApiResult<Object> create(Object obj) = 0;
+  // Full replace of spec/metadata (status preserved). Conflict on a stale resourceVersion
+  // when the object carries one.
+  virtual ApiResult<Object> update(Object obj) = 0;
+  // Replace of status only (the /status subresource).
+  virtual ApiResult<Object> update_status(Object obj) = 0;
+  virtual ApiResult<Object> patch(const ObjectKey& key, PatchType type,
+                                  const nlohmann::json& patch) = 0;
+  // kubectl apply: client-side three-way merge with the last-applied annotation, or
+  // server-side apply with field ownership. Creates when absent.
+  virtual ApiResult<Object> apply(Object obj, const ApplyOptions& opts) = 0;
+  virtual ApiResult<bool> remove(const ObjectKey& key, const DeleteOptions& opts) = 0;
+};
+
+}  // namespace rehearse::model
