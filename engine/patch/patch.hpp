@@ -14,6 +14,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -46,5 +47,20 @@ Result<nlohmann::json> three_way_merge(const nlohmann::json& last_applied,
 // "/spec/containers") -> "name"; "" when the list has none (replaced wholesale). `path` is
 // a JSON pointer with array indexes removed.
 std::string merge_key_for(std::string_view group, std::string_view kind, std::string_view path);
+
+// True when the API server accepts strategic merge patches for the group (built-in groups:
+// core, apps, batch, rbac, ...). Custom resources answer 415 to them; kubectl then uses JSON
+// merge semantics, and so do apply_strategic_merge_patch / three_way_merge here.
+bool supports_strategic_merge(std::string_view group, std::string_view kind);
+
+// RFC 6901: "/a/b~1c/~0d" -> {"a", "b/c", "~d"}; "" -> {} (the whole document).
+Result<std::vector<std::string>> parse_json_pointer(std::string_view pointer);
+
+// Notes on apply_strategic_merge_patch:
+//  - a top-level `$patch: delete` empties the object (as upstream); kustomize callers that
+//    want "delete the resource" check for the directive before calling;
+//  - `$patch: delete` on a nested map removes that key;
+//  - new list items without `$setElementOrder` go before the live items (upstream's
+//    mergeSortedSlice tie rule); with it, the given order wins.
 
 }  // namespace rehearse::patch
