@@ -1,0 +1,526 @@
+#include "engine/rollouts/analysis_run.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace rehearse::rollouts {
+
+using nlohmann::json;
+
+const char* to_string(AnalysisPhase p) {
+  switch (p) {
+    case AnalysisPhase::Pending: return "Pending";
+    case AnalysisPhase::Running: return "Running";
+    case AnalysisPhase::Successful: return "Successful";
+    case AnalysisPhase::Failed: return "Failed";
+    case AnalysisPhase::Error: return "Error";
+    case AnalysisPhase::Inconclusive: return "Inconclusive";
+  }
+  return "Unknown";
+}
+
+std::optional<AnalysisPhase> analysis_phase_from(std::string_view s) {
+  for (auto p : {AnalysisPhase::Pending, AnalysisPhase::Running, AnalysisPhase::Successful,
+                 AnalysisPhase::Failed, AnalysisPhase::Error, AnalysisPhase::Inconclusive})
+    if (s == to_string(p)) return p;
+  return std::nullopt;
+}
+
+bool is_completed(AnalysisPhase p) {
+  return p == AnalysisPhase::Successful || p == AnalysisPhase::Failed ||
+         p == AnalysisPhase::Error || p == AnalysisPhase::Inconclusive;
+}
+
+namespace {
+int rank(AnalysisPhase p) {
+  switch (p) {
+    case AnalysisPhase::Successful: return 0;
+    case AnalysisPhase::Running: return 1;
+    case AnalysisPhase::Pending: return 2;
+    case AnalysisPhase::Inconclusive: return 3;
+    case AnalysisPhase::Error: return 4;
+    case AnalysisPhase::Failed: return 5;
+  }
+  return 0;
+}
+
+std::string format_time(SimTime t) {
+  std::string s = sim::format_rfc3339(t);
+  const auto frac = sim::to_ms(t) % 1000;
+  if (frac != 0 && !s.empty() && s.back() == 'Z') {
+    s.pop_back();
+    s += fmt::format(".{:03}Z", frac);
+  }
+  return s;
+}
+
+std::optional<SimTime> parse_time(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  auto t = sim::parse_rfc3339(it->get<std::string>());
+  if (!t) return std::nullopt;
+  return *t;
+}
+}  // namespace
+
+bool is_worse(AnalysisPhase current, AnalysisPhase candidate) {
+  return rank(candidate) > rank(current);
+}
+
+std::string format_float(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed);
+  if (ec != std::errc()) return fmt::format("{}", v);
+  return std::string(buf, p);
+}
+
+ProviderResult ProviderResult::of(json v) {
+  ProviderResult r;
+  r.kind = Kind::Value;
+  r.value = model::JsonBox(std::move(v));
+  return r;
+}
+ProviderResult ProviderResult::failure(std::string message) {
+  ProviderResult r;
+  r.kind = Kind::Error;
+  r.message = std::move(message);
+  return r;
+}
+ProviderResult ProviderResult::unavailable() {
+  ProviderResult r;
+  r.kind = Kind::Unavailable;
+  return r;
+}
+
+namespace {
+
+std::string render_value(const json& v) {
+  if (v.is_number()) return format_float(v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    bool numeric = std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_number(); });
+    if (numeric) {
+      std::string s = "[";
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (i) s += ",";
+        s += format_float(v[i].get<double>());
+      }
+      return s + "]";
+    }
+  }
+  return v.dump();
+}
+
+}  // namespace
+
+Measurement evaluate_measurement(const Metric& metric, const ProviderResult& result,
+                                 SimTime now) {
+  Measurement m;
+  m.started_at = now;
+  m.finished_at = now;
+  if (result.kind != ProviderResult::Kind::Value) {
+    m.phase = AnalysisPhase::Error;
+    m.message = result.message.empty() ? "measurement unavailable" : result.message;
+    return m;
+  }
+  const json* value = &*result.value;
+  json selected;
+  if (metric.provider_type == "web" && metric.json_path) {
+    auto matches = metric.json_path->select(*value);
+    if (matches.empty()) {
+      m.phase = AnalysisPhase::Error;
+      m.message = fmt::format("Could not find JSONPath in body: {}", metric.json_path->source());
+      return m;
+    }
+    selected = std::move(matches.front());
+    value = &selected;
+  } else if (metric.provider_type == "prometheus") {
+    bool ok = value->is_number() ||
+              (value->is_array() &&
+               std::all_of(value->begin(), value->end(), [](const json& e) { return e.is_number(); }));
+    if (!ok) {
+      m.phase = AnalysisPhase::Error;
+      m.message = "Prometheus metric type not supported";
+      return m;
+    }
+  }
+  m.value = render_value(*value);
+  const bool has_s = metric.success_condition.has_value();
+  const bool has_f = metric.failure_condition.has_value();
+  if (!has_s && !has_f) {
+    m.phase = AnalysisPhase::Successful;  // [DOC!=CODE] reference 7: code gives Successful
+    return m;
+  }
+  bool s = false, f = false;
+  if (has_s) {
+    auto r = metric.success_condition->evaluate(*value);
+    if (!r) {
+      m.phase = AnalysisPhase::Error;
+      m.message = r.error().message;
+      return m;
+    }
+    s = *r;
+  }
+  if (has_f) {
+    auto r = metric.failure_condition->evaluate(*value);
+    if (!r) {
+      m.phase = AnalysisPhase::Error;
+      m.message = r.error().message;
+      return m;
+    }
+    f = *r;
+  }
+  if (has_s && has_f) {
+    m.phase = f ? AnalysisPhase::Failed : s ? AnalysisPhase::Successful : AnalysisPhase::Inconclusive;
+  } else if (has_s) {
+    m.phase = s ? AnalysisPhase::Successful : AnalysisPhase::Failed;
+  } else {
+    m.phase = f ? AnalysisPhase::Failed : AnalysisPhase::Successful;
+  }
+  return m;
+}
+
+AnalysisPhase assess_metric_status(const Metric& metric, const MetricResult& result,
+                                   bool terminating, std::string* message) {
+  if (is_completed(result.phase)) return result.phase;
+  if (result.measurements.empty())
+    return terminating ? AnalysisPhase::Successful : AnalysisPhase::Pending;
+  if (!is_completed(result.measurements.back().phase)) return AnalysisPhase::Running;
+  // Limits in this order; a later match overrides an earlier one (Error > Inconclusive >
+  // Failed), reference 6.3 step 4.
+  std::optional<AnalysisPhase> limited;
+  std::string why;
+  if (metric.failure_limit >= 0 && result.failed > metric.failure_limit) {
+    limited = AnalysisPhase::Failed;
+    why = fmt::format("failed ({}) > failureLimit ({})", result.failed, metric.failure_limit);
+  }
+  if (result.inconclusive > metric.inconclusive_limit) {
+    limited = AnalysisPhase::Inconclusive;
+    why = fmt::format("inconclusive ({}) > inconclusiveLimit ({})", result.inconclusive,
+                      metric.inconclusive_limit);
+  }
+  if (result.consecutive_error > metric.consecutive_error_limit) {
+    limited = AnalysisPhase::Error;
+    why = fmt::format("consecutiveErrors ({}) > consecutiveErrorLimit ({})",
+                      result.consecutive_error, metric.consecutive_error_limit);
+  }
+  if (limited) {
+    if (message) *message = why;
+    return *limited;
+  }
+  if (metric.consecutive_success_limit > 0 &&
+      result.consecutive_success >= metric.consecutive_success_limit) {
+    if (message)
+      *message = fmt::format("consecutiveSuccess ({}) >= consecutiveSuccessLimit ({})",
+                             result.consecutive_success, metric.consecutive_success_limit);
+    return AnalysisPhase::Successful;
+  }
+  auto eff = metric.effective_count();
+  if (eff && result.count >= *eff) {
+    const bool failure_applies = metric.failure_limit >= 0;
+    const bool success_applies = metric.consecutive_success_limit > 0;
+    if (failure_applies && success_applies) {
+      if (message)
+        *message = fmt::format("count ({}) reached without failureLimit or "
+                               "consecutiveSuccessLimit deciding", result.count);
+      return AnalysisPhase::Inconclusive;
+    }
+    if (success_applies) {
+      if (message)
+        *message = fmt::format("consecutiveSuccess ({}) < consecutiveSuccessLimit ({})",
+                               result.consecutive_success, metric.consecutive_success_limit);
+      return AnalysisPhase::Failed;
+    }
+    return AnalysisPhase::Successful;
+  }
+  return terminating ? AnalysisPhase::Successful : AnalysisPhase::Running;
+}
+
+AnalysisRun::AnalysisRun(RunSpec spec) : spec_(std::move(spec)) {
+  for (const auto& m : spec_.metrics) {
+    MetricResult r;
+    r.name = m.name;
+    r.dry_run = m.dry_run;
+    status_.metric_results.push_back(std::move(r));
+  }
+}
+
+AnalysisRun AnalysisRun::errored(std::string message, SimTime now) {
+  AnalysisRun run(RunSpec{});
+  run.status_.phase = AnalysisPhase::Error;
+  run.status_.message = std::move(message);
+  run.status_.started_at = now;
+  run.status_.completed_at = now;
+  return run;
+}
+
+MetricResult& AnalysisRun::result_for(size_t i) { return status_.metric_results[i]; }
+
+void AnalysisRun::restore(RunStatus status) {
+  std::vector<MetricResult> ordered;
+  for (const auto& m : spec_.metrics) {
+    auto it = std::find_if(status.metric_results.begin(), status.metric_results.end(),
+                           [&](const MetricResult& r) { return r.name == m.name; });
+    MetricResult r;
+    if (it != status.metric_results.end()) r = std::move(*it);
+    r.name = m.name;
+    r.dry_run = m.dry_run;
+    ordered.push_back(std::move(r));
+  }
+  status.metric_results = std::move(ordered);
+  status_ = std::move(status);
+}
+
+bool AnalysisRun::is_terminating() const {
+  if (spec_.terminate) return true;
+  for (size_t i = 0; i < spec_.metrics.size(); ++i) {
+    const auto& r = status_.metric_results[i];
+    if (r.dry_run) continue;
+    if (r.phase == AnalysisPhase::Failed || r.phase == AnalysisPhase::Error ||
+        r.phase == AnalysisPhase::Inconclusive)
+      return true;
+  }
+  return false;
+}
+
+std::optional<SimTime> AnalysisRun::step(SimTime now, MetricProvider& provider) {
+  unavailable_ = 0;
+  measured_ = 0;
+  if (completed()) return std::nullopt;
+  if (!status_.started_at) status_.started_at = now;
+  const bool terminating = is_terminating();
+  for (size_t i = 0; i < spec_.metrics.size() && !terminating; ++i) {
+    const Metric& metric = spec_.metrics[i];
+    MetricResult& r = result_for(i);
+    if (is_completed(r.phase)) continue;
+    if (!r.last_finished_at) {
+      if (metric.initial_delay && *status_.started_at + *metric.initial_delay > now) continue;
+    } else {
+      auto eff = metric.effective_count();
+      if (eff && r.count >= *eff) continue;
+      const SimDuration interval = r.last_phase == AnalysisPhase::Error
+                                       ? kErrorRetryInterval
+                                       : metric.interval.value_or(kErrorRetryInterval);
+      if (now < *r.last_finished_at + interval) continue;
+    }
+    ProviderResult pr = provider.measure(metric, now);
+    if (pr.kind == ProviderResult::Kind::Unavailable) {
+      ++unavailable_;
+      continue;
+    }
+    ++measured_;
+    Measurement m = evaluate_measurement(metric, pr, now);
+    switch (m.phase) {
+      case AnalysisPhase::Successful:
+        ++r.successful, ++r.count, r.consecutive_error = 0, ++r.consecutive_success;
+        break;
+      case AnalysisPhase::Failed:
+        ++r.failed, ++r.count, r.consecutive_error = 0, r.consecutive_success = 0;
+        break;
+      case AnalysisPhase::Inconclusive:
+        ++r.inconclusive, ++r.count, r.consecutive_error = 0, r.consecutive_success = 0;
+        break;
+      case AnalysisPhase::Error:
+        ++r.error, ++r.consecutive_error, r.consecutive_success = 0;
+        break;
+      default: break;
+    }
+    if (r.phase == AnalysisPhase::Pending) r.phase = AnalysisPhase::Running;
+    r.last_finished_at = m.finished_at;
+    r.last_phase = m.phase;
+    r.measurements.push_back(std::move(m));
+  }
+  assess(now);
+  // Measurement history (reference 6.1 step 7); the last one is always kept.
+  for (size_t i = 0; i < spec_.metrics.size(); ++i) {
+    auto& ms = result_for(i).measurements;
+    const size_t limit = static_cast<size_t>(std::max(1, spec_.metrics[i].retention_limit));
+    while (ms.size() > limit) ms.pop_front();
+  }
+  return next_wake(now);
+}
+
+void AnalysisRun::assess(SimTime now) {
+  const bool terminating = is_terminating();
+  std::optional<AnalysisPhase> worst;
+  std::string worst_message;
+  bool everything_completed = true;
+  status_.run_summary = {};
+  status_.dry_run_summary = {};
+  for (size_t i = 0; i < spec_.metrics.size(); ++i) {
+    const Metric& metric = spec_.metrics[i];
+    MetricResult& r = result_for(i);
+    std::string limit_message;
+    const AnalysisPhase phase = assess_metric_status(metric, r, terminating, &limit_message);
+    if (phase != r.phase) {
+      if (!r.measurements.empty()) r.message = r.measurements.back().message;
+      r.phase = phase;
+    }
+    RunSummary& summary = r.dry_run ? status_.dry_run_summary : status_.run_summary;
+    ++summary.count;
+    if (!is_completed(phase)) {
+      everything_completed = false;
+      continue;
+    }
+    switch (phase) {
+      case AnalysisPhase::Error: ++summary.error; break;
+      case AnalysisPhase::Failed: ++summary.failed; break;
+      case AnalysisPhase::Inconclusive: ++summary.inconclusive; break;
+      default: ++summary.successful; break;
+    }
+    if (r.dry_run) {
+      if (!worst) worst = AnalysisPhase::Successful;
+      continue;
+    }
+    if (!worst || is_worse(*worst, phase)) {
+      worst = phase;
+      worst_message.clear();
+      if (phase != AnalysisPhase::Successful) {
+        worst_message = fmt::format("Metric \"{}\" assessed {} due to {}", metric.name,
+                                    to_string(phase), limit_message);
+        if (!r.message.empty())
+          worst_message += fmt::format(": \"Error Message: {}\"", r.message);
+      }
+    }
+  }
+  AnalysisPhase run_phase;
+  std::string message;
+  if (terminating) {
+    run_phase = worst.value_or(AnalysisPhase::Successful);
+    message = worst_message;
+    if (spec_.terminate && message.empty()) message = "Run Terminated";
+  } else if (!everything_completed || !worst) {
+    run_phase = AnalysisPhase::Running;
+  } else {
+    run_phase = *worst;
+    message = worst_message;
+  }
+  status_.phase = run_phase;
+  status_.message = message;
+  if (is_completed(run_phase) && !status_.completed_at) status_.completed_at = now;
+}
+
+std::optional<SimTime> AnalysisRun::next_wake(SimTime now) const {
+  if (completed()) return std::nullopt;
+  // A metric that completed with a bad phase this step terminates its siblings on the next
+  // step: requeue immediately (upstream: the status update re-triggers the reconcile).
+  if (is_terminating()) return now;
+  std::optional<SimTime> best;
+  auto consider = [&](SimTime t) {
+    if (!best || t < *best) best = t;
+  };
+  for (size_t i = 0; i < spec_.metrics.size(); ++i) {
+    const Metric& metric = spec_.metrics[i];
+    const MetricResult& r = status_.metric_results[i];
+    if (is_completed(r.phase)) continue;
+    if (!r.last_finished_at) {
+      if (metric.initial_delay && status_.started_at)
+        consider(*status_.started_at + *metric.initial_delay);
+      continue;
+    }
+    auto eff = metric.effective_count();
+    if (eff && r.count >= *eff) continue;
+    consider(*r.last_finished_at + (r.last_phase == AnalysisPhase::Error
+                                        ? kErrorRetryInterval
+                                        : metric.interval.value_or(kErrorRetryInterval)));
+  }
+  return best;
+}
+
+json AnalysisRun::status_json() const {
+  json out = json::object();
+  out["phase"] = to_string(status_.phase);
+  if (!status_.message.empty()) out["message"] = status_.message;
+  if (status_.started_at) out["startedAt"] = format_time(*status_.started_at);
+  if (status_.completed_at) out["completedAt"] = format_time(*status_.completed_at);
+  json results = json::array();
+  for (const auto& r : status_.metric_results) {
+    json jr = {{"name", r.name},
+               {"phase", to_string(r.phase)},
+               {"count", r.count},
+               {"successful", r.successful},
+               {"failed", r.failed},
+               {"inconclusive", r.inconclusive},
+               {"error", r.error},
+               {"consecutiveError", r.consecutive_error},
+               {"consecutiveSuccess", r.consecutive_success}};
+    if (!r.message.empty()) jr["message"] = r.message;
+    if (r.dry_run) jr["dryRun"] = true;
+    if (r.last_finished_at) jr["lastFinishedAt"] = format_time(*r.last_finished_at);
+    if (r.last_finished_at) jr["lastPhase"] = to_string(r.last_phase);
+    json ms = json::array();
+    for (const auto& m : r.measurements) {
+      json jm = {{"phase", to_string(m.phase)}, {"startedAt", format_time(m.started_at)}};
+      if (m.finished_at) jm["finishedAt"] = format_time(*m.finished_at);
+      if (!m.value.empty()) jm["value"] = m.value;
+      if (!m.message.empty()) jm["message"] = m.message;
+      ms.push_back(std::move(jm));
+    }
+    jr["measurements"] = std::move(ms);
+    results.push_back(std::move(jr));
+  }
+  out["metricResults"] = std::move(results);
+  auto summary = [](const RunSummary& s) {
+    return json{{"count", s.count},
+                {"successful", s.successful},
+                {"failed", s.failed},
+                {"inconclusive", s.inconclusive},
+                {"error", s.error}};
+  };
+  out["runSummary"] = summary(status_.run_summary);
+  if (status_.dry_run_summary.count > 0) out["dryRunSummary"] = summary(status_.dry_run_summary);
+  return out;
+}
+
+Result<RunStatus> AnalysisRun::status_from_json(const json& st) {
+  RunStatus s;
+  if (!st.is_object()) return s;
+  if (auto p = analysis_phase_from(st.value("phase", ""))) s.phase = *p;
+  s.message = st.value("message", "");
+  s.started_at = parse_time(st, "startedAt");
+  s.completed_at = parse_time(st, "completedAt");
+  if (auto it = st.find("metricResults"); it != st.end() && it->is_array()) {
+    for (const auto& jr : *it) {
+      MetricResult r;
+      r.name = jr.value("name", "");
+      r.phase = analysis_phase_from(jr.value("phase", "")).value_or(AnalysisPhase::Pending);
+      r.message = jr.value("message", "");
+      r.count = jr.value("count", 0);
+      r.successful = jr.value("successful", 0);
+      r.failed = jr.value("failed", 0);
+      r.inconclusive = jr.value("inconclusive", 0);
+      r.error = jr.value("error", 0);
+      r.consecutive_error = jr.value("consecutiveError", 0);
+      r.consecutive_success = jr.value("consecutiveSuccess", 0);
+      r.dry_run = jr.value("dryRun", false);
+      r.last_finished_at = parse_time(jr, "lastFinishedAt");
+      r.last_phase =
+          analysis_phase_from(jr.value("lastPhase", "")).value_or(AnalysisPhase::Pending);
+      if (auto ms = jr.find("measurements"); ms != jr.end() && ms->is_array()) {
+        for (const auto& jm : *ms) {
+          Measurement m;
+          m.phase = analysis_phase_from(jm.value("phase", "")).value_or(AnalysisPhase::Running);
+          m.message = jm.value("message", "");
+          m.value = jm.value("value", "");
+          m.started_at = parse_time(jm, "startedAt").value_or(SimTime{});
+          m.finished_at = parse_time(jm, "finishedAt");
+          r.measurements.push_back(std::move(m));
+        }
+      }
+      if (!r.last_finished_at && !r.measurements.empty()) {
+        r.last_finished_at = r.measurements.back().finished_at;
+        r.last_phase = r.measurements.back().phase;
+      }
+      s.metric_results.push_back(std::move(r));
+    }
+  }
+  return s;
+}
+
+}  // namespace rehearse::rollouts
