@@ -7,6 +7,7 @@
 // Scenario expectations use the same engine with the braces optional:
 // `.spec.template.spec.containers[?(@.name=="model")].image`.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
