@@ -1,0 +1,16 @@
+#include "cli/controllers.hpp"
+
+#include "sim/world/controller.hpp"
+
+namespace rehearse::cli {
+
+sim::ControllerCatalog& default_catalog() {
+  // Built once, read-only afterwards (shared by the --jobs threads).
+  static sim::ControllerCatalog catalog = [] {
+    sim::ControllerCatalog c;
+    return c;
+  }();
+  return catalog;
+}
+
+}  // namespace rehearse::cli
