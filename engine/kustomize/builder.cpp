@@ -831,6 +831,49 @@ class Builder {
     return true;
   }
 
+  // kustomize merges with kyaml (merge2), not apimachinery: in a list merged by key, the
+  // patch's elements come first in patch order, then the elements only the target had
+  // (checked against `kubectl kustomize`). rehearse_patch keeps the API server's order, so
+  // reorder afterwards.
+  static void reorder_like_kyaml(json& result, const json& patch, std::string_view group,
+                                 std::string_view kind, std::string& path) {
+    if (!result.is_object() || !patch.is_object()) return;
+    for (auto it = patch.begin(); it != patch.end(); ++it) {
+      if (it.key().empty() || it.key()[0] == '$') continue;
+      auto rit = result.find(it.key());
+      if (rit == result.end()) continue;
+      size_t mark = path.size();
+      path += '/';
+      path += it.key();
+      if (it->is_object()) {
+        reorder_like_kyaml(*rit, *it, group, kind, path);
+      } else if (it->is_array() && rit->is_array()) {
+        std::string key = patch::merge_key_for(group, kind, path);
+        if (!key.empty()) {
+          json ordered = json::array();
+          std::vector<bool> used(rit->size(), false);
+          for (const auto& pe : *it) {
+            if (!pe.is_object() || !pe.contains(key)) continue;
+            for (size_t i = 0; i < rit->size(); ++i) {
+              const json& re = (*rit)[i];
+              if (!used[i] && re.is_object() && re.contains(key) && re[key] == pe[key]) {
+                used[i] = true;
+                json moved = re;
+                reorder_like_kyaml(moved, pe, group, kind, path);
+                ordered.push_back(std::move(moved));
+                break;
+              }
+            }
+          }
+          for (size_t i = 0; i < rit->size(); ++i)
+            if (!used[i]) ordered.push_back((*rit)[i]);
+          *rit = std::move(ordered);
+        }
+      }
+      path.resize(mark);
+    }
+  }
+
   // Resource::ApplySmPatch: merge, then keep name, namespace and kind.
   bool apply_smp(Res& r, const json& patch, const std::string& source, bool& deleted) {
     deleted = false;
@@ -852,6 +895,8 @@ class Builder {
       deleted = true;
       return true;
     }
+    std::string path;
+    reorder_like_kyaml(b, patch, id.group, id.kind, path);
     b["kind"] = kind;
     b["metadata"]["name"] = name;
     if (ns.empty())
