@@ -157,9 +157,11 @@ TEST(Deployment, RollingUpdateOfTenReplicasKeepsAtMostThirteenPodsAndEightAvaila
   lo.kind = "ReplicaSet";
   auto rss = sim.cluster->api().list(lo);
   ASSERT_EQ(rss.size(), 2u);  // the old one is kept (revisionHistoryLimit 10) at 0 replicas
-  for (const auto& rs : rss)
-    if (rs.body()["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1")
+  for (const auto& rs : rss) {
+    if (rs.body()["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1") {
       EXPECT_EQ(rs.body()["spec"]["replicas"], 0);
+    }
+  }
   for (const auto& p : sim.pods())
     EXPECT_EQ(p.body()["spec"]["containers"][0]["image"], "web:2");
 }
@@ -298,7 +300,9 @@ TEST(Pod, CrashLoopGrowsRestartCountWithCrashLoopBackOff) {
   EXPECT_GE(cs["restartCount"].get<int>(), 3);
   EXPECT_FALSE(cs["ready"].get<bool>());
   bool waiting = cs["state"].contains("waiting");
-  if (waiting) EXPECT_EQ(cs["state"]["waiting"]["reason"], "CrashLoopBackOff");
+  if (waiting) {
+    EXPECT_EQ(cs["state"]["waiting"]["reason"], "CrashLoopBackOff");
+  }
   EXPECT_TRUE(cs.contains("lastState"));
 }
 
