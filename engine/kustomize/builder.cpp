@@ -378,6 +378,7 @@ class Builder {
                                dir));
       return false;
     }
+    if (mode == Mode::Top && opts_.flux_overlay->is_object()) apply_flux_overlay(k.k, *opts_.flux_overlay);
     std::string kind = k.k.contains("kind") ? scalar_text(k.k["kind"]) : "Kustomization";
     if (mode == Mode::Component && kind != "Component") {
       diags_.error(from ? *from : k.at(""), "kustomize-invalid",
@@ -394,6 +395,35 @@ class Builder {
     stack_.pop_back();
     if (top_out) *top_out = std::move(k);
     return ok;
+  }
+
+  // kustomize-controller's generator overlay (reference flux.md 3.4).
+  static void apply_flux_overlay(json& k, const json& overlay) {
+    for (auto it = overlay.begin(); it != overlay.end(); ++it) {
+      const std::string& f = it.key();
+      if (f == "patches" || f == "components") {
+        if (!k.contains(f) || !k[f].is_array()) k[f] = json::array();
+        for (const auto& e : *it) k[f].push_back(e);
+      } else if (f == "images") {
+        if (!k.contains(f) || !k[f].is_array()) k[f] = json::array();
+        for (const auto& img : *it) {
+          bool merged = false;
+          for (auto& cur : k[f]) {
+            if (!cur.is_object() || !img.is_object() || cur.value("name", "") != img.value("name", ""))
+              continue;
+            if (!img.value("newName", "").empty()) cur["newName"] = img["newName"];
+            if (!img.value("newTag", "").empty() || !img.value("digest", "").empty()) {
+              cur["newTag"] = img.value("newTag", "");
+              cur["digest"] = img.value("digest", "");
+            }
+            merged = true;
+          }
+          if (!merged) k[f].push_back(img);
+        }
+      } else {
+        k[f] = *it;
+      }
+    }
   }
 
   bool accumulate_body(Kust& k, ResMap& ra) {

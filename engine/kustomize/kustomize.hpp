@@ -45,6 +45,12 @@ struct BuildOptions {
   // kustomize's default LoadRestrictionsRootOnly: files a kustomization reads (resources,
   // patches, generator files) must be inside its directory; directories may be anywhere.
   bool load_restrictor_root_only = true;
+  // Fields a Flux Kustomization overlays onto the top-level (found or generated)
+  // kustomization, in kustomize's spelling (reference flux.md 3.4): `namespace` (from
+  // targetNamespace), `namePrefix`, `nameSuffix` replace; `patches` and `components` are
+  // appended; `images` merge into an entry with the same name (newName overrides when set;
+  // newTag and digest override together when either is set) or are appended. Null = none.
+  model::JsonBox flux_overlay;
 };
 
 // Builds the kustomization in `dir` read through `files`. On error returns an Error whose

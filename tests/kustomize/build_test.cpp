@@ -387,3 +387,33 @@ TEST(KustomizeBuild, SecretGeneratorBase64EncodesAndStripsLiteralQuotes) {
 
 }  // namespace
 }  // namespace rehearse::kustomize
+
+namespace rehearse::kustomize {
+namespace {
+
+TEST(KustomizeBuild, FluxOverlaySetsNamespaceAndMergesImagesIntoExistingEntries) {
+  MemoryFileSource fs;
+  fs.add("k/kustomization.yaml", R"(resources: [dep.yaml]
+images:
+- name: nginx
+  newName: mirror/nginx
+  newTag: "1.0"
+)");
+  fs.add("k/dep.yaml", kDeployment);
+  BuildOptions opts;
+  // spec.targetNamespace + spec.images of a Flux Kustomization (reference flux.md 3.4).
+  opts.flux_overlay = model::JsonBox(nlohmann::json{
+      {"namespace", "flux-ns"},
+      {"images", nlohmann::json::array({{{"name", "nginx"}, {"digest", "sha256:abc"}}})}});
+  auto b = run(fs, "k", opts);
+  ASSERT_TRUE(b.ok) << b.diags.format();
+  const auto* d = b.find("Deployment", "web");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->ns(), "flux-ns");
+  // newName kept, newTag and digest replaced together: digest only.
+  EXPECT_EQ(d->body()["spec"]["template"]["spec"]["containers"][0]["image"],
+            "mirror/nginx@sha256:abc");
+}
+
+}  // namespace
+}  // namespace rehearse::kustomize
