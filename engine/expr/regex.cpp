@@ -48,8 +48,7 @@ Result<Translation> translate(std::string_view p) {
   Translation t;
   auto bad = [&](size_t at, std::string what) {
     return fail("invalid-regex",
-                fmt::format("invalid regular expression {:?}: {} at column {}", std::string(p),
-                            what, at + 1));
+                fmt::format("error parsing regexp: {} at column {}", what, at + 1));
   };
   size_t i = 0;
   while (i < p.size()) {
@@ -237,12 +236,10 @@ Result<Regex> Regex::compile(std::string_view pattern) {
     if (t->icase) flags |= std::regex::icase;
     impl->re = std::regex(t->ecma, flags);
   } catch (const std::regex_error& e) {
-    return fail("invalid-regex",
-                fmt::format("invalid regular expression {:?}: {}", std::string(pattern), e.what()));
+    return fail("invalid-regex", fmt::format("error parsing regexp: {}", e.what()));
   }
   if (impl->re.mark_count() + 1 != impl->names.size()) {
-    return fail("invalid-regex", fmt::format("invalid regular expression {:?}: unsupported group syntax",
-                                             std::string(pattern)));
+    return fail("invalid-regex", "error parsing regexp: unsupported group syntax");
   }
   Regex r;
   r.impl_ = std::move(impl);

@@ -22,7 +22,8 @@ namespace rehearse::expr {
 
 class Regex {
  public:
-  // Error code "invalid-regex"; the message says what is wrong and at which column.
+  // Error code "invalid-regex"; the message ("error parsing regexp: ... at column N") says what
+  // is wrong and where; callers add the pattern as context.
   static Result<Regex> compile(std::string_view pattern);
 
   // Unanchored search, as Go's MatchString / FindStringSubmatchIndex.
