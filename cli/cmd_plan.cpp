@@ -185,6 +185,7 @@ void register_plan(CLI::App& app, Context& ctx) {
     s.tracking = *method;
     // No operation is running: hook names use --revision and start time 0.
     s.revision = opts->revision;
+    s.compute_diffs = true;
     auto plan = argocd::plan_sync(desired, live, s);
     if (opts->output == "json") write_output("-", plan_json(plan).dump(2) + "\n");
     else write_output("-", plan_text(plan, ctx.color));

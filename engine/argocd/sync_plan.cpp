@@ -305,7 +305,8 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
     bool ssa = !res_opts.has("ServerSideApply", "false") &&
                (app_opts.has("ServerSideApply", "true") || res_opts.has("ServerSideApply", "true"));
     t.apply_mode = replace ? ApplyMode::Replace : ssa ? ApplyMode::ServerSideApply : ApplyMode::Apply;
-    if (t.operation == TaskOperation::Update && !t.is_hook && t.live) {
+    if ((out_of_sync_only || settings.compute_diffs) && t.operation == TaskOperation::Update &&
+        !t.is_hook && t.live) {
       auto r = diff::compare(body, t.live->body(), t.key.group, t.key.kind, dopts);
       t.modified = r.modified;
       t.diff_paths = std::move(r.paths);
@@ -347,10 +348,25 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
 
   // §3.2 step 6: sort. stable_sort keeps input order for full ties, which task_less already
   // excludes except for a hook and a resource of identical identity.
-  std::stable_sort(tasks.begin(), tasks.end(), task_less);
+  {
+    // Sort indexes, then permute once: SyncTask is large and moves are not free.
+    std::vector<size_t> idx(tasks.size());
+    for (size_t k = 0; k < idx.size(); ++k) idx[k] = k;
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](size_t a, size_t b) { return task_less(tasks[a], tasks[b]); });
+    std::vector<SyncTask> sorted;
+    sorted.reserve(tasks.size());
+    for (size_t k : idx) sorted.push_back(std::move(tasks[k]));
+    tasks = std::move(sorted);
+  }
 
   // §3.2 step 7: hoist Namespaces, then CRDs, in front of the first task that needs them.
   auto adjust = [&](auto dep_key, auto ref_key) {
+    // Nothing can move when no task is a dependency (the common case): skip the pass.
+    bool any_dep = false;
+    for (const auto& t : tasks)
+      if (t.operation != TaskOperation::Prune && dep_key(t)) any_dep = true;
+    if (!any_dep) return;
     std::map<std::string, size_t> first_index;
     for (size_t i = 0; i < tasks.size(); ++i) {
       if (tasks[i].operation == TaskOperation::Prune) continue;

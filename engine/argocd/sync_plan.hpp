@@ -125,7 +125,10 @@ struct SyncSettings {
   // Selective sync (explicit resources, self-heal): only these keys; hooks skipped (§2.2).
   std::optional<std::vector<model::ObjectKey>> resources;
   std::vector<diff::IgnoreRule> ignore_differences;
-  bool managed_namespace_metadata = false;  // CreateNamespace re-applies an existing namespace
+  bool managed_namespace_metadata = false;
+  // Diff every update task (SyncTask::modified/diff_paths). Always done for
+  // ApplyOutOfSyncOnly; otherwise only on request (it dominates planning time).
+  bool compute_diffs = false;  // CreateNamespace re-applies an existing namespace
   // Scope of kinds (CRDs in the manifests are learned automatically). May be null.
   const model::KindRegistry* kinds = nullptr;
 };

@@ -392,6 +392,14 @@ bool scalar_equal(const json& a, const json& b) {
 struct Comparer {
   std::vector<std::string>& paths;
   bool modified = false;
+  // Fast path without copies: the normalizations that only drop fields are applied here.
+  bool skip_status = false;
+  bool skip_creation_timestamp = false;
+
+  bool skipped(const std::string& at, const std::string& key) const {
+    if (at.empty()) return skip_status && key == "status";
+    return skip_creation_timestamp && at == "/metadata" && key == "creationTimestamp";
+  }
 
   void note(const std::string& p) {
     modified = true;
@@ -416,6 +424,7 @@ struct Comparer {
         return;
       }
       for (auto it = d.begin(); it != d.end(); ++it) {
+        if (skipped(at, it.key())) continue;
         auto li = l->find(it.key());
         const json* lv = li == l->end() ? nullptr : &*li;
         const json* lastv = nullptr;
@@ -429,7 +438,7 @@ struct Comparer {
       // Fields last-applied had, Git dropped, and live still carries.
       if (last && last->is_object()) {
         for (auto it = last->begin(); it != last->end(); ++it)
-          if (!d.contains(it.key()) && l->contains(it.key()))
+          if (!d.contains(it.key()) && l->contains(it.key()) && !skipped(at, it.key()))
             note(at + "/" + escape_token(it.key()));
       }
       return;
@@ -640,26 +649,42 @@ void respect_ignore_differences(json& target, const json& live, const std::vecto
 DiffResult compare(const json& desired, const json& live, std::string_view group,
                    std::string_view kind, const DiffOptions& options) {
   DiffResult out;
-  json d = desired;
-  json l = live;
   json last;  // null = absent
   if (const json* ann = resolve(live, Tokens{"metadata", "annotations", std::string(kLastAppliedAnnotation)});
       ann && ann->is_string()) {
     last = json::parse(ann->get<std::string>(), nullptr, false);
     if (last.is_discarded() || !last.is_object()) last = nullptr;
   }
+  bool rules_apply = false;
+  if (!options.ignore.empty()) {
+    std::string ns, name;
+    if (const json* n = resolve(desired, Tokens{"metadata", "namespace"}); n && n->is_string()) ns = *n;
+    if (const json* n = resolve(desired, Tokens{"metadata", "name"}); n && n->is_string()) name = *n;
+    for (const auto& r : options.ignore)
+      if (r.matches(group, kind, ns, name) || r.matches(group, kind, "", name)) rules_apply = true;
+  }
+  const bool rewrites = (group.empty() && kind == "Secret") ||
+                        (group == "rbac.authorization.k8s.io" && (kind == "Role" || kind == "ClusterRole"));
+  Comparer c{out.paths};
+  if (!rules_apply && !rewrites) {
+    // Only dropping normalizations apply: compare in place.
+    if (!last.is_null()) normalize(last, group, kind, options.ignore_status);
+    c.skip_status = options.ignore_status;
+    c.skip_creation_timestamp = true;
+    c.covered(desired, &live, last.is_null() ? nullptr : &last, "");
+    out.modified = c.modified;
+    return out;
+  }
+  json d = desired;
+  json l = live;
   normalize(d, group, kind, options.ignore_status);
   normalize(l, group, kind, options.ignore_status);
   if (!last.is_null()) normalize(last, group, kind, options.ignore_status);
-  if (!options.ignore.empty()) {
-    auto w1 = apply_ignore_rules(d, options.ignore, group, kind, &live);
+  if (rules_apply) {
+    out.warnings = apply_ignore_rules(d, options.ignore, group, kind, &live);
     apply_ignore_rules(l, options.ignore, group, kind, &live);
     if (!last.is_null()) apply_ignore_rules(last, options.ignore, group, kind, &live);
-    out.warnings = std::move(w1);
   }
-  // The tracking annotation and last-applied itself are metadata Argo CD/kubectl add; they
-  // are never in Git and live-only fields do not count, so nothing to strip.
-  Comparer c{out.paths};
   c.covered(d, &l, last.is_null() ? nullptr : &last, "");
   out.modified = c.modified;
   return out;

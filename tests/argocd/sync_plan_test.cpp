@@ -411,6 +411,7 @@ TEST(SyncPlan, FraudDetectorAppliesConfigBeforeTheRolloutAndPrunesTheOldModelLas
                     "PruneLast=true"};
   s.revision = "0123456789abcdef";
   s.started_at_unix = 1714557600;
+  s.compute_diffs = true;
   auto plan = plan_sync(desired, live, s);
   EXPECT_EQ(order(plan), (std::vector<std::string>{
                              "Namespace/ml-serving",
