@@ -252,6 +252,8 @@ class Lexer {
         out.push_back(t);
         return out;
       }
+      // Bounds the AST (and so evaluation recursion): analysis conditions are one-liners.
+      if (out.size() >= 4096) throw SyntaxError{"expression too long (more than 4096 tokens)", i_};
       char c = s_[i_];
       if (std::isdigit(static_cast<unsigned char>(c))) {
         lex_number(t);
@@ -531,7 +533,19 @@ class Parser {
     return nullptr;
   }
 
+  // Nesting bound: deep input turns into a syntax error, not a stack overflow (evaluation
+  // recursion is bounded by the same depth).
+  static constexpr int kMaxDepth = 200;
+  struct DepthGuard {
+    DepthGuard(int& d, size_t pos) : d_(d) {
+      if (++d_ > kMaxDepth) throw SyntaxError{"expression nested too deeply", pos};
+    }
+    ~DepthGuard() { --d_; }
+    int& d_;
+  };
+
   NodePtr parse_expression(int min_prec) {
+    DepthGuard guard(depth_, cur().pos);
     NodePtr left = parse_unary();
     while (true) {
       size_t pos = cur().pos;
@@ -783,6 +797,7 @@ class Parser {
   std::vector<Token> t_;
   size_t k_ = 0;
   int closure_depth_ = 0;
+  int depth_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------

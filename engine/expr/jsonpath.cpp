@@ -353,6 +353,7 @@ class Parser {
   }
 
   Result<Filter> parse_filter() {
+    if (++filter_depth_ > 32) return err(pos_, "filters nested too deeply");
     Filter f;
     auto l = parse_operand();
     if (!l) return unexpected(l.error());
@@ -380,6 +381,7 @@ class Parser {
 
   std::string_view s_;
   size_t pos_ = 0;
+  int filter_depth_ = 0;  // counts every filter in the path; plenty for real paths
 };
 
 using Nodes = std::vector<const json*>;

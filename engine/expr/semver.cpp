@@ -372,6 +372,11 @@ bool check_one(const Version& v, const Cmp& c, bool include_pre) {
 }  // namespace
 
 Result<Constraints> Constraints::parse(std::string_view text) {
+  // std::regex matches recursively; bound the input so a huge constraint is an error rather
+  // than a stack overflow (Masterminds has no limit; real ranges are short).
+  if (text.size() > 1024) {
+    return fail("invalid-constraint", fmt::format("improper constraint: longer than 1024 characters ({})", text.size()));
+  }
   Constraints out;
   out.source_ = std::string(text);
   std::string c = rewrite_range(std::string(text));

@@ -202,3 +202,19 @@ TEST(Condition, CompiledOnceEvaluatedManyTimes) {
     EXPECT_EQ(*r, v < 0.05);
   }
 }
+
+TEST(Condition, DeepNestingIsASyntaxErrorNotACrash) {
+  std::string deep(5000, '(');
+  deep += "true";
+  deep += std::string(5000, ')');
+  auto c = Condition::compile(deep);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("nested too deeply"), std::string::npos);
+  std::string nots(5000, '!');
+  EXPECT_FALSE(Condition::compile(nots + "true").ok());
+  std::string chain = "result";
+  for (int i = 0; i < 20000; ++i) chain += ".a";
+  EXPECT_FALSE(Condition::compile(chain + " == nil").ok());
+  // Moderate nesting is fine.
+  EXPECT_EQ(eval(std::string(50, '(') + "result > 1" + std::string(50, ')'), 2.0), "true");
+}

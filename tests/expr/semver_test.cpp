@@ -540,3 +540,9 @@ TEST(Semver, PrereleaseIdentifierOrdering) {
   EXPECT_LT(compare_prerelease("1", "alpha"), 0);
   EXPECT_GT(compare_prerelease("rc.1", "beta.11"), 0);
 }
+
+TEST(Semver, HugeConstraintIsRejectedNotACrash) {
+  std::string big;
+  for (int i = 0; i < 5000; ++i) big += ">=1.0.0 ";
+  EXPECT_FALSE(Constraints::parse(big).ok());
+}
