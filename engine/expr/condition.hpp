@@ -26,7 +26,10 @@ class Condition {
   // Evaluates with `result` bound to the measurement value (a number, an array of numbers
   // for a Prometheus vector, any JSON for web). Errors are values: type mismatches, a
   // non-boolean outcome, index out of range - the analysis controller turns them into Error
-  // measurements.
+  // measurements. Error code "condition-error", message as expr words it (e.g. "index out of
+  // range: 0 (array length is 0)", "expected bool, but got float64"). JSON numbers are Go
+  // float64s, as every Argo provider produces. Thread-safe: a compiled Condition is immutable.
+  // Language, typing rules and limits: docs/expr.md.
   Result<bool> evaluate(const nlohmann::json& result) const;
 
   const std::string& source() const;
