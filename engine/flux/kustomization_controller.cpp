@@ -1,0 +1,457 @@
+#include "engine/flux/kustomization_controller.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/kustomize/envsubst.hpp"
+#include "engine/kustomize/kustomize.hpp"
+
+namespace rehearse::flux {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSourceGroup = "source.toolkit.fluxcd.io";
+constexpr const char* kKustomizeGroup = "kustomize.toolkit.fluxcd.io";
+constexpr const char* kActor = "kustomize-controller";
+
+std::string base64_decode(const std::string& in) {
+  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -8;
+  for (char c : in) {
+    size_t p = chars.find(c);
+    if (p == std::string::npos) continue;
+    val = (val << 6) + static_cast<int>(p);
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+std::string json_str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string status_str(const json& body, const char* key) {
+  auto st = body.find("status");
+  if (st == body.end() || !st->is_object()) return {};
+  return json_str(*st, key);
+}
+
+std::string annotation(const json& body, const char* key) {
+  if (!body.contains("metadata") || !body["metadata"].contains("annotations")) return {};
+  return json_str(body["metadata"]["annotations"], key);
+}
+
+std::int64_t generation_of(const json& body) {
+  return body.value("metadata", json::object()).value("generation", std::int64_t{1});
+}
+
+// The status a pass writes, on a copy of the Kustomization's status.
+struct StatusWriter {
+  json status;
+  std::int64_t generation;
+  SimTime now;
+
+  void ready(const char* s, std::string_view reason, std::string_view message) {
+    set_condition(status, "Ready", s, reason, message, now, generation);
+  }
+  void reconciling(std::string_view reason, std::string_view message) {
+    set_condition(status, "Reconciling", "True", reason, message, now, generation);
+  }
+  // A failed attempt: Ready=False, Reconciling (if present) flips to ProgressingWithRetry (§1).
+  void failed(std::string_view reason, std::string_view message) {
+    ready("False", reason, message);
+    if (const json* r = find_condition(json{{"status", status}}, "Reconciling")) {
+      std::string msg = json_str(*r, "message");
+      set_condition(status, "Reconciling", "True", "ProgressingWithRetry", msg, now, generation);
+    }
+  }
+};
+
+json inventory_json(const std::vector<model::Object>& objects) {
+  std::map<std::string, std::string> entries;  // id -> version, sorted like upstream's
+  for (const auto& o : objects) entries[inventory_id(o.key())] = std::string(o.version());
+  json arr = json::array();
+  for (const auto& [id, v] : entries) arr.push_back({{"id", id}, {"v", v}});
+  return json{{"entries", arr}};
+}
+
+std::vector<model::ObjectKey> inventory_keys(const json& body) {
+  std::vector<model::ObjectKey> keys;
+  auto st = body.find("status");
+  if (st == body.end() || !st->contains("inventory")) return keys;
+  const json& inv = (*st)["inventory"];
+  if (!inv.contains("entries") || !inv["entries"].is_array()) return keys;
+  for (const auto& e : inv["entries"])
+    if (auto k = parse_inventory_id(json_str(e, "id"))) keys.push_back(*k);
+  return keys;
+}
+
+std::string describe(const model::ObjectKey& k) {
+  return k.ns.empty() ? fmt::format("{}/{}", k.kind, k.name) : fmt::format("{}/{}/{}", k.kind, k.ns, k.name);
+}
+
+}  // namespace
+
+model::ObjectKey kustomization_key(std::string ns, std::string name) {
+  return {kKustomizeGroup, "Kustomization", std::move(ns), std::move(name)};
+}
+
+ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key, const KustomizeEnv& env) {
+  ReconcileOutcome out;
+  model::ClusterClient& client = *env.client;
+  const std::string subject = key.str();
+  auto event = [&](std::string kind, std::string object, json details) {
+    out.events.push_back({std::move(kind), std::move(object), model::JsonBox(std::move(details))});
+  };
+
+  auto got = client.get(key);
+  if (!got) {
+    waits_.erase(key);
+    return out;
+  }
+  model::Object ks = std::move(*got);
+  json& body = ks.body();
+  json& meta = body["metadata"];
+
+  // Deletion: garbage-collect the inventory per MirrorPrune, then release the finalizer (§3.7).
+  if (meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null()) {
+    waits_.erase(key);
+    auto spec = parse_kustomization(body);
+    if (spec && spec->prune && !spec->suspend) {
+      auto keys = inventory_keys(body);
+      std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+        int sa = apply_stage(a.group, a.kind), sb = apply_stage(b.group, b.kind);
+        return sa != sb ? sa > sb : apply_less(b, a);
+      });
+      for (const auto& k : keys) {
+        auto live = client.get(k);
+        if (!live || !prune_blocker(live->body(), key.name, key.ns).empty()) continue;
+        if (client.remove(k, {})) event("flux.kustomization.pruned", k.str(), {{"kustomization", key.ns + "/" + key.name}, {"reason", "deleted"}});
+      }
+    }
+    json fins = json::array();
+    for (const auto& f : meta.value("finalizers", json::array()))
+      if (f != kFinalizer) fins.push_back(f);
+    meta["finalizers"] = fins;
+    (void)client.update(ks);
+    return out;
+  }
+
+  // First pass adds the finalizer (§1); we continue in the same pass.
+  bool has_fin = false;
+  for (const auto& f : meta.value("finalizers", json::array())) has_fin |= f == kFinalizer;
+  if (!has_fin) {
+    meta["finalizers"].push_back(kFinalizer);
+    auto up = client.update(ks);
+    if (!up) return {SimDuration{0}, {}};
+    ks = std::move(*up);
+  }
+  json& kbody = ks.body();
+  const std::int64_t generation = generation_of(kbody);
+  StatusWriter st{kbody.value("status", json::object()), generation, env.now};
+  auto write_status = [&]() {
+    model::Object copy = ks;
+    copy.body()["status"] = st.status;
+    auto r = client.update_status(std::move(copy));
+    (void)r;
+  };
+
+  auto spec_r = parse_kustomization(kbody);
+  if (!spec_r) {
+    st.ready("False", "InvalidSpec", spec_r.error().message);
+    set_condition(st.status, "Stalled", "True", "InvalidSpec", spec_r.error().message, env.now, generation);
+    write_status();
+    event("flux.kustomization.invalid", subject, {{"message", spec_r.error().message}});
+    return out;
+  }
+  const KustomizationSpec& spec = *spec_r;
+  if (spec.suspend) return out;  // no status change, no requeue (§1)
+
+  std::string requested = annotation(kbody, kRequestedAtAnnotation);
+  if (!requested.empty()) st.status["lastHandledReconcileAt"] = requested;
+  const SimDuration retry = retry_interval(spec);
+  auto fail_with = [&](const char* reason, const std::string& message, SimDuration requeue,
+                       const char* event_kind) -> ReconcileOutcome {
+    st.failed(reason, message);
+    write_status();
+    event(event_kind, subject, {{"reason", reason}, {"message", message}});
+    out.requeue_after = requeue;
+    return out;
+  };
+
+  // A pending health-check wait for this generation: poll only.
+  auto wait_it = waits_.find(key);
+  if (wait_it != waits_.end() && wait_it->second.generation != generation) {
+    waits_.erase(wait_it);
+    wait_it = waits_.end();
+  }
+
+  std::string revision;
+  if (wait_it == waits_.end()) {
+    // Source (§3.1 rows 2-3).
+    if (spec.source.kind != "GitRepository") {
+      return fail_with("ArtifactFailed",
+                       fmt::format("source kind '{}' is not supported by rehearse", spec.source.kind), retry,
+                       "flux.kustomization.artifact-failed");
+    }
+    model::ObjectKey src_key{kSourceGroup, spec.source.kind, spec.source.ns, spec.source.name};
+    auto src = client.get(src_key);
+    if (!src)
+      return fail_with("ArtifactFailed",
+                       fmt::format("Source '{}/{}/{}' not found", spec.source.kind, spec.source.ns, spec.source.name),
+                       retry, "flux.kustomization.artifact-failed");
+    const json& sst = src->body().value("status", json::object());
+    if (!sst.contains("artifact") || !sst["artifact"].is_object())
+      return fail_with("ArtifactFailed", "Source artifact not found, retrying in 30s", kDependencyRequeue,
+                       "flux.kustomization.artifact-failed");
+    revision = json_str(sst["artifact"], "revision");
+
+    // dependsOn (§3.3).
+    for (const auto& dep : spec.depends_on) {
+      auto d = client.get(kustomization_key(dep.ns, dep.name));
+      std::string why;
+      if (!d) {
+        why = "not found";
+      } else if (!ready_at_generation(d->body())) {
+        why = "not ready";
+      } else {
+        auto dspec = parse_kustomization(d->body());
+        if (dspec && dspec->source.kind == spec.source.kind && dspec->source.name == spec.source.name &&
+            dspec->source.ns == spec.source.ns && status_str(d->body(), "lastAppliedRevision") != revision)
+          why = "not ready (revision)";
+      }
+      if (!why.empty()) {
+        std::string msg = fmt::format("dependency '{}/{}' is {}", dep.ns, dep.name, why);
+        st.ready("False", "DependencyNotReady", msg);
+        write_status();
+        event("flux.kustomization.dependency-not-ready", subject, {{"dependency", dep.ns + "/" + dep.name}, {"message", msg}});
+        out.requeue_after = kDependencyRequeue;
+        return out;
+      }
+    }
+
+    st.reconciling("Progressing", fmt::format("Fetching manifests for revision {} with a timeout of {}", revision,
+                                              sim::format_go_duration(effective_timeout(spec))));
+    std::optional<Artifact> art = env.artifact ? env.artifact(*src, revision) : std::nullopt;
+    if (!art)
+      return fail_with("ArtifactFailed", fmt::format("failed to fetch artifact for revision {}", revision),
+                       kDependencyRequeue, "flux.kustomization.artifact-failed");
+    std::string dir = kustomize::path_clean(kustomize::path_join(art->root, spec.path.empty() ? "." : spec.path));
+    if (!art->files->is_dir(dir))
+      return fail_with("ArtifactFailed", fmt::format("kustomization path not found: {}", spec.path), retry,
+                       "flux.kustomization.artifact-failed");
+    st.status["lastAttemptedRevision"] = revision;
+
+    // Build (§3.4) and post-build substitution (§3.5).
+    model::Diagnostics diags;
+    kustomize::BuildOptions bo;
+    bo.generate_if_missing = true;
+    bo.flux_overlay = spec.overlay;
+    auto built = kustomize::build(*art->files, dir, diags, bo);
+    auto build_failed = [&](const std::string& msg) {
+      return fail_with("BuildFailed", msg, retry, "flux.kustomization.build-failed");
+    };
+    if (!built) return build_failed(built.error().message);
+    std::vector<model::Object> objects = std::move(*built);
+    if (spec.post_build) {
+      std::vector<kustomize::SubstituteSource> from;
+      for (const auto& f : spec.substitute_from) {
+        kustomize::SubstituteSource s{f.kind, f.name, f.optional, std::nullopt};
+        auto o = client.get({"", f.kind, key.ns, f.name});
+        if (o) {
+          kustomize::Vars vars;
+          const json& data = o->body().value("data", json::object());
+          for (const auto& [k, v] : data.items())
+            if (v.is_string()) vars[k] = f.kind == "Secret" ? base64_decode(v.get<std::string>()) : v.get<std::string>();
+          if (f.kind == "Secret" && o->body().contains("stringData"))
+            for (const auto& [k, v] : o->body()["stringData"].items())
+              if (v.is_string()) vars[k] = v.get<std::string>();
+          s.data = std::move(vars);
+        }
+        from.push_back(std::move(s));
+      }
+      kustomize::Vars inline_vars(spec.substitute.begin(), spec.substitute.end());
+      auto vars = kustomize::resolve_post_build_vars(from, inline_vars);
+      if (!vars) return build_failed(vars.error().message);
+      kustomize::SubstituteOptions so;
+      so.strict = env.strict_substitution;
+      auto sub = kustomize::substitute_objects(objects, *vars, so, diags);
+      if (!sub) return build_failed(sub.error().message);
+    }
+
+    // Owner labels and default namespace (§3.6).
+    for (auto& o : objects) {
+      json& m = o.body()["metadata"];
+      m["labels"][kNameLabel] = key.name;
+      m["labels"][kNamespaceLabel] = key.ns;
+      if (o.ns().empty() && model::classify(o.key().group, o.kind()) != model::Kind::Unknown &&
+          model::kind_info(model::classify(o.key().group, o.kind())).namespaced) {
+        m["namespace"] = "default";
+      }
+      o.refresh_identity();
+    }
+
+    // Staged server-side apply.
+    std::map<model::ObjectKey, const model::Object*> by_key;
+    std::vector<model::ObjectKey> keys;
+    for (const auto& o : objects) {
+      by_key[o.key()] = &o;
+      keys.push_back(o.key());
+    }
+    const std::string last_applied = status_str(kbody, "lastAppliedRevision");
+    json created = json::array(), configured = json::array();
+    int unchanged = 0, skipped = 0;
+    std::vector<model::ObjectKey> applied;
+    model::ApplyOptions ao{kActor, true, true};
+    for (const auto& stage : apply_stages(keys)) {
+      for (const auto& k : stage) {
+        const model::Object& desired = *by_key.at(k);
+        auto live = client.get(k);
+        if (apply_disabled(desired.body()) || (live && apply_disabled(live->body()))) {
+          ++skipped;
+          continue;
+        }
+        if (live && has_flag(desired.body(), kSsaKey, "ifnotpresent")) {
+          ++skipped;
+          continue;
+        }
+        std::string rv_before = live ? json_str(live->body()["metadata"], "resourceVersion") : "";
+        auto r = client.apply(desired, ao);
+        if (!r) {
+          return fail_with("ReconciliationFailed",
+                           fmt::format("{} apply failed: {}", describe(k), r.error().message), retry,
+                           "flux.kustomization.apply-failed");
+        }
+        applied.push_back(k);
+        std::string rv_after = json_str(r->body()["metadata"], "resourceVersion");
+        if (!live) {
+          created.push_back(describe(k));
+        } else if (rv_after != rv_before) {
+          configured.push_back(describe(k));
+          if (revision == last_applied)
+            event("flux.kustomization.drift-corrected", k.str(), {{"kustomization", key.ns + "/" + key.name}, {"revision", revision}});
+        } else {
+          ++unchanged;
+        }
+      }
+    }
+    if (!created.empty() || !configured.empty())
+      event("flux.kustomization.applied", subject,
+            {{"revision", revision}, {"created", created}, {"configured", configured}, {"unchanged", unchanged}, {"skipped", skipped}});
+
+    // Inventory and prune (§3.7).
+    std::set<std::string> new_ids;
+    for (const auto& o : objects) new_ids.insert(inventory_id(o.key()));
+    std::vector<model::ObjectKey> stale;
+    for (const auto& k : inventory_keys(kbody))
+      if (!new_ids.count(inventory_id(k))) stale.push_back(k);
+    std::vector<model::Object> inventory = objects;
+    std::string prune_error;
+    if (spec.prune && !stale.empty()) {
+      std::sort(stale.begin(), stale.end(), [](const auto& a, const auto& b) {
+        int sa = apply_stage(a.group, a.kind), sb = apply_stage(b.group, b.kind);
+        return sa != sb ? sa > sb : apply_less(b, a);
+      });
+      for (const auto& k : stale) {
+        auto live = client.get(k);
+        if (!live) continue;  // already gone counts as deleted
+        std::string blocker = prune_blocker(live->body(), key.name, key.ns);
+        if (!blocker.empty()) {
+          event("flux.kustomization.prune-skipped", k.str(), {{"kustomization", key.ns + "/" + key.name}, {"reason", blocker}});
+          continue;
+        }
+        auto r = client.remove(k, {model::Propagation::Background, std::nullopt});
+        if (!r) {
+          if (prune_error.empty()) prune_error = fmt::format("{} delete failed: {}", describe(k), r.error().message);
+          inventory.push_back(*live);  // retried next time
+          continue;
+        }
+        event("flux.kustomization.pruned", k.str(), {{"kustomization", key.ns + "/" + key.name}, {"revision", revision}});
+      }
+    }
+    st.status["inventory"] = inventory_json(inventory);
+    if (!prune_error.empty())
+      return fail_with("PruneFailed", prune_error, retry, "flux.kustomization.prune-failed");
+
+    // Health checks (§3.8).
+    std::vector<model::ObjectKey> targets;
+    if (spec.wait) {
+      for (const auto& k : applied)
+        if (k != key) targets.push_back(k);
+    } else {
+      for (const auto& h : spec.health_checks) targets.push_back({h.group, h.kind, h.ns, h.name});
+    }
+    if (targets.empty()) {
+      remove_condition(st.status, "Healthy");
+    } else {
+      HealthWait w{revision, generation, env.now, env.now + effective_timeout(spec), targets};
+      wait_it = waits_.insert_or_assign(key, std::move(w)).first;
+      st.reconciling("Progressing", fmt::format("Running health checks for revision {} with a timeout of {}", revision,
+                                                sim::format_go_duration(effective_timeout(spec))));
+      st.ready("Unknown", "Progressing", "Reconciliation in progress");
+    }
+  }
+
+  if (wait_it != waits_.end()) {
+    HealthWait& w = wait_it->second;
+    revision = w.revision;
+    std::vector<std::string> pending, failed;
+    for (const auto& t : w.targets) {
+      auto live = client.get(t);
+      KStatus s = compute_kstatus(live ? &live->body() : nullptr, t.group, t.kind);
+      if (s == KStatus::Current) continue;
+      std::string text = fmt::format("{} status: '{}'", describe(t), to_string(s));
+      (s == KStatus::Failed ? failed : pending).push_back(text);
+    }
+    auto join = [](const std::vector<std::string>& v) {
+      std::string r;
+      for (const auto& s : v) r += (r.empty() ? "" : ", ") + s;
+      return "[" + r + "]";
+    };
+    if (!failed.empty() || (!pending.empty() && env.now >= w.deadline)) {
+      std::string msg = !failed.empty() ? "failed early due to stalled resources: " + join(failed)
+                                        : "timeout waiting for: " + join(pending);
+      waits_.erase(wait_it);
+      set_condition(st.status, "Healthy", "False", "HealthCheckFailed", msg, env.now, generation);
+      return fail_with("HealthCheckFailed", msg, retry, "flux.kustomization.health-failed");
+    }
+    if (!pending.empty()) {
+      write_status();
+      out.requeue_after = std::min(kHealthPollInterval, w.deadline - env.now);
+      return out;
+    }
+    set_condition(st.status, "Healthy", "True", "Succeeded",
+                  fmt::format("Health check passed in {}", sim::format_go_duration(env.now - w.started)), env.now,
+                  generation);
+    waits_.erase(wait_it);
+  }
+
+  // Success (§3.1 last row).
+  bool was_ready = [&] {
+    const json* r = find_condition(kbody, "Ready");
+    return r && json_str(*r, "status") == "True" && status_str(kbody, "lastAppliedRevision") == revision;
+  }();
+  st.ready("True", "ReconciliationSucceeded", "Applied revision: " + revision);
+  remove_condition(st.status, "Reconciling");
+  remove_condition(st.status, "Stalled");
+  st.status["lastAppliedRevision"] = revision;
+  st.status["lastAttemptedRevision"] = revision;
+  st.status["observedGeneration"] = generation;
+  write_status();
+  if (!was_ready) event("flux.kustomization.ready", subject, {{"revision", revision}});
+  out.requeue_after = jittered(spec.interval, env.jitter_unit, env.jitter_percent);
+  return out;
+}
+
+}  // namespace rehearse::flux
