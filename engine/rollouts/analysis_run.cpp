@@ -361,6 +361,7 @@ void AnalysisRun::assess(SimTime now) {
     if (phase != r.phase) {
       if (!r.measurements.empty()) r.message = r.measurements.back().message;
       r.phase = phase;
+      r.phase_reason = limit_message;
     }
     RunSummary& summary = r.dry_run ? status_.dry_run_summary : status_.run_summary;
     ++summary.count;
@@ -383,7 +384,7 @@ void AnalysisRun::assess(SimTime now) {
       worst_message.clear();
       if (phase != AnalysisPhase::Successful) {
         worst_message = fmt::format("Metric \"{}\" assessed {} due to {}", metric.name,
-                                    to_string(phase), limit_message);
+                                    to_string(phase), r.phase_reason);
         if (!r.message.empty())
           worst_message += fmt::format(": \"Error Message: {}\"", r.message);
       }
@@ -451,6 +452,7 @@ json AnalysisRun::status_json() const {
                {"consecutiveError", r.consecutive_error},
                {"consecutiveSuccess", r.consecutive_success}};
     if (!r.message.empty()) jr["message"] = r.message;
+    if (!r.phase_reason.empty()) jr["phaseReason"] = r.phase_reason;
     if (r.dry_run) jr["dryRun"] = true;
     if (r.last_finished_at) jr["lastFinishedAt"] = format_time(*r.last_finished_at);
     if (r.last_finished_at) jr["lastPhase"] = to_string(r.last_phase);
@@ -491,6 +493,7 @@ Result<RunStatus> AnalysisRun::status_from_json(const json& st) {
       r.name = jr.value("name", "");
       r.phase = analysis_phase_from(jr.value("phase", "")).value_or(AnalysisPhase::Pending);
       r.message = jr.value("message", "");
+      r.phase_reason = jr.value("phaseReason", "");
       r.count = jr.value("count", 0);
       r.successful = jr.value("successful", 0);
       r.failed = jr.value("failed", 0);

@@ -67,6 +67,8 @@ struct MetricResult {
   // Time the last completed measurement finished (kept even when history is trimmed).
   std::optional<SimTime> last_finished_at;
   AnalysisPhase last_phase = AnalysisPhase::Pending;
+  // Why a limit decided the phase ("failed (2) > failureLimit (1)"), for the run message.
+  std::string phase_reason;
 };
 
 struct RunSummary {

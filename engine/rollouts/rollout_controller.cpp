@@ -1,0 +1,1298 @@
+#include "engine/rollouts/rollout_controller.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "engine/rollouts/canary_math.hpp"
+
+namespace rehearse::rollouts {
+
+using nlohmann::json;
+using model::ClusterClient;
+using model::Object;
+using model::ObjectKey;
+
+std::string pod_template_hash(const json& pod_template) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : pod_template.dump()) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  std::string digits = std::to_string(h), out;
+  for (char d : digits) out += kAlphabet[static_cast<unsigned char>(d) % 27];
+  return out;
+}
+
+namespace {
+
+std::string format_time(SimTime t) { return sim::format_rfc3339(t); }
+std::optional<SimTime> parse_time(const json& j) {
+  if (!j.is_string()) return std::nullopt;
+  auto t = sim::parse_rfc3339(j.get<std::string>());
+  if (!t) return std::nullopt;
+  return *t;
+}
+
+struct Rs {
+  Object obj;
+  std::string hash;
+  int spec = 0;
+  int replicas = 0;
+  int ready = 0;
+  int available = 0;
+  int revision = 0;
+  std::optional<SimTime> deadline;
+};
+
+Rs read_rs(Object o) {
+  Rs r;
+  const json& b = o.body();
+  r.hash = b["metadata"].value("labels", json::object()).value(kPodTemplateHashLabel, "");
+  r.spec = b.value("spec", json::object()).value("replicas", 1);
+  const json st = b.value("status", json::object());
+  r.replicas = st.value("replicas", 0);
+  r.ready = st.value("readyReplicas", 0);
+  r.available = st.value("availableReplicas", 0);
+  const json ann = b["metadata"].value("annotations", json::object());
+  r.revision = std::atoi(ann.value(kRevisionAnnotation, "0").c_str());
+  if (ann.contains(kScaleDownDeadlineAnnotation)) r.deadline = parse_time(ann[kScaleDownDeadlineAnnotation]);
+  r.obj = std::move(o);
+  return r;
+}
+
+bool owned_by(const json& body, const std::string& kind, const std::string& name) {
+  auto md = body.find("metadata");
+  if (md == body.end()) return false;
+  auto refs = md->find("ownerReferences");
+  if (refs == md->end() || !refs->is_array()) return false;
+  for (const auto& r : *refs)
+    if (r.value("kind", "") == kind && r.value("name", "") == name) return true;
+  return false;
+}
+
+json owner_ref(const Object& rollout) {
+  return json::array({{{"apiVersion", "argoproj.io/v1alpha1"},
+                       {"kind", "Rollout"},
+                       {"name", rollout.name()},
+                       {"uid", rollout.body()["metadata"].value("uid", "")},
+                       {"controller", true},
+                       {"blockOwnerDeletion", true}}});
+}
+
+bool has_pause(const json& st, const std::string& reason) {
+  for (const auto& p : st.value("pauseConditions", json::array()))
+    if (p.value("reason", "") == reason) return true;
+  return false;
+}
+
+std::optional<SimTime> pause_start(const json& st, const std::string& reason) {
+  for (const auto& p : st.value("pauseConditions", json::array()))
+    if (p.value("reason", "") == reason) return parse_time(p.value("startTime", json()));
+  return std::nullopt;
+}
+
+void add_pause(json& st, const std::string& reason, SimTime now) {
+  if (has_pause(st, reason)) return;
+  if (!st.contains("pauseConditions") || !st["pauseConditions"].is_array())
+    st["pauseConditions"] = json::array();
+  st["pauseConditions"].push_back({{"reason", reason}, {"startTime", format_time(now)}});
+  st["controllerPause"] = true;
+}
+
+void remove_pause(json& st, const std::string& reason) {
+  if (!st.contains("pauseConditions")) return;
+  json kept = json::array();
+  for (const auto& p : st["pauseConditions"])
+    if (p.value("reason", "") != reason) kept.push_back(p);
+  if (kept.empty()) st.erase("pauseConditions");
+  else st["pauseConditions"] = kept;
+}
+
+void set_condition(json& st, const std::string& type, const std::string& status,
+                   const std::string& reason, const std::string& message, SimTime now) {
+  if (!st.contains("conditions") || !st["conditions"].is_array()) st["conditions"] = json::array();
+  for (auto& c : st["conditions"]) {
+    if (c.value("type", "") != type) continue;
+    if (c.value("status", "") != status || c.value("reason", "") != reason ||
+        c.value("message", "") != message) {
+      if (c.value("status", "") != status) c["lastTransitionTime"] = format_time(now);
+      c["status"] = status;
+      c["reason"] = reason;
+      c["message"] = message;
+      c["lastUpdateTime"] = format_time(now);
+    }
+    return;
+  }
+  st["conditions"].push_back({{"type", type},
+                              {"status", status},
+                              {"reason", reason},
+                              {"message", message},
+                              {"lastUpdateTime", format_time(now)},
+                              {"lastTransitionTime", format_time(now)}});
+}
+
+const json* condition(const json& st, const std::string& type) {
+  auto it = st.find("conditions");
+  if (it == st.end() || !it->is_array()) return nullptr;
+  for (const auto& c : *it)
+    if (c.value("type", "") == type) return &c;
+  return nullptr;
+}
+
+struct Pass {
+  ClusterClient& client;
+  SimTime now;
+  Object rollout;
+  RolloutSpec spec;
+  json st;
+  std::vector<Rs> rss;
+  std::string hash;
+  Rs* new_rs = nullptr;
+  Rs* stable_rs = nullptr;  // only when distinct from new_rs
+  std::vector<Rs*> older;
+  ReconcileResult result;
+  std::vector<AnalysisTemplate> templates;  // cache, owns parsed templates
+
+  void event(std::string reason, std::string message) {
+    result.events.push_back(fmt::format("{}: {}", reason, message));
+  }
+  void requeue_at(SimTime t) {
+    SimDuration d = t > now ? t - now : SimDuration{0};
+    if (!result.requeue_after || d < *result.requeue_after) result.requeue_after = d;
+  }
+  int steps_count() const { return spec.canary ? static_cast<int>(spec.canary->steps.size()) : 0; }
+  int index() const { return st.value("currentStepIndex", 0); }
+  bool aborted() const { return st.value("abort", false); }
+  bool promote_full() const { return st.value("promoteFull", false); }
+  std::string stable_hash() const { return st.value("stableRS", ""); }
+  bool fully_promoted() const { return !hash.empty() && stable_hash() == hash; }
+  bool traffic() const { return spec.canary && spec.canary->traffic_routing.has_value(); }
+};
+
+// --- templates -------------------------------------------------------------------------
+
+const AnalysisTemplate* lookup_template(Pass& p, const TemplateRef& ref) {
+  for (const auto& t : p.templates)
+    if (t.name == ref.template_name && t.cluster_scope == ref.cluster_scope) return &t;
+  ObjectKey key{"argoproj.io", ref.cluster_scope ? "ClusterAnalysisTemplate" : "AnalysisTemplate",
+                ref.cluster_scope ? "" : p.spec.ns, ref.template_name};
+  auto obj = p.client.get(key);
+  if (!obj) return nullptr;
+  model::Diagnostics diags;
+  auto t = parse_analysis_template(*obj, diags);
+  if (!t) return nullptr;
+  p.templates.push_back(std::move(*t));
+  return &p.templates.back();
+}
+
+// --- ReplicaSets -----------------------------------------------------------------------
+
+void load_replica_sets(Pass& p) {
+  model::ListOptions lo;
+  lo.group = "apps";
+  lo.kind = "ReplicaSet";
+  lo.ns = p.spec.ns;
+  for (auto& o : p.client.list(lo))
+    if (owned_by(o.body(), "Rollout", p.spec.name)) p.rss.push_back(read_rs(std::move(o)));
+  std::sort(p.rss.begin(), p.rss.end(),
+            [](const Rs& a, const Rs& b) { return std::tie(a.revision, a.hash) < std::tie(b.revision, b.hash); });
+}
+
+void classify_replica_sets(Pass& p) {
+  p.new_rs = p.stable_rs = nullptr;
+  p.older.clear();
+  for (auto& r : p.rss) {
+    if (r.hash == p.hash) p.new_rs = &r;
+    else if (!p.stable_hash().empty() && r.hash == p.stable_hash()) p.stable_rs = &r;
+  }
+  for (auto& r : p.rss)
+    if (&r != p.new_rs && &r != p.stable_rs) p.older.push_back(&r);
+}
+
+void create_new_rs(Pass& p) {
+  int revision = 0;
+  for (const auto& r : p.rss) revision = std::max(revision, r.revision);
+  json tmpl = *p.spec.pod_template;
+  tmpl["metadata"]["labels"][kPodTemplateHashLabel] = p.hash;
+  json selector = p.spec.selector->is_object() ? *p.spec.selector : json::object();
+  selector["matchLabels"][kPodTemplateHashLabel] = p.hash;
+  json labels = tmpl["metadata"]["labels"];
+  json body = {{"apiVersion", "apps/v1"},
+               {"kind", "ReplicaSet"},
+               {"metadata",
+                {{"name", fmt::format("{}-{}", p.spec.name, p.hash)},
+                 {"namespace", p.spec.ns},
+                 {"labels", labels},
+                 {"annotations", {{kRevisionAnnotation, std::to_string(revision + 1)}}},
+                 {"ownerReferences", owner_ref(p.rollout)}}},
+               {"spec", {{"replicas", 0}, {"selector", selector}, {"template", tmpl}}}};
+  auto created = p.client.create(Object(model::JsonBox(std::move(body))));
+  if (created) {
+    p.rss.push_back(read_rs(std::move(*created)));
+    p.event("NewReplicaSetCreated",
+            fmt::format("Created ReplicaSet {}-{} (revision {})", p.spec.name, p.hash, revision + 1));
+  }
+}
+
+// Sets spec.replicas (and the scale-down deadline annotation); true when it changed.
+bool scale_rs(Pass& p, Rs& rs, int replicas) {
+  if (rs.spec == replicas) return false;
+  json body = rs.obj.body();
+  body["spec"]["replicas"] = replicas;
+  if (replicas == 0 && body["metadata"].contains("annotations"))
+    body["metadata"]["annotations"].erase(kScaleDownDeadlineAnnotation);
+  auto updated = p.client.update(Object(model::JsonBox(std::move(body))));
+  if (!updated) return false;
+  p.event(replicas > rs.spec ? "ScalingReplicaSet" : "ScalingReplicaSet",
+          fmt::format("Scaled {} ReplicaSet {} from {} to {}", replicas > rs.spec ? "up" : "down",
+                      rs.obj.name(), rs.spec, replicas));
+  rs = read_rs(std::move(*updated));
+  return true;
+}
+
+void set_deadline(Pass& p, Rs& rs, SimTime deadline) {
+  json body = rs.obj.body();
+  body["metadata"]["annotations"][kScaleDownDeadlineAnnotation] = format_time(deadline);
+  if (auto updated = p.client.update(Object(model::JsonBox(std::move(body)))))
+    rs = read_rs(std::move(*updated));
+}
+
+// --- services and traffic --------------------------------------------------------------
+
+void point_service(Pass& p, const std::string& name, const std::string& hash) {
+  if (name.empty() || hash.empty()) return;
+  auto svc = p.client.get({"", "Service", p.spec.ns, name});
+  if (!svc) return;
+  json body = svc->body();
+  if (body["spec"].value("selector", json::object()).value(kPodTemplateHashLabel, "") == hash) return;
+  body["spec"]["selector"][kPodTemplateHashLabel] = hash;
+  (void)p.client.update(Object(model::JsonBox(std::move(body))));
+}
+
+// AtDesiredReplicaCountsForCanary (reference 3.5) for the targets of this pass.
+bool at_desired(const Pass& p, int want_canary, int want_stable) {
+  if (!p.new_rs || p.new_rs->spec != want_canary || p.new_rs->available != want_canary) return false;
+  if (!(p.traffic() && p.spec.canary->dynamic_stable_scale) && p.stable_rs) {
+    if (p.stable_rs->spec != want_stable || p.stable_rs->replicas != want_stable) return false;
+  }
+  if (!p.traffic())
+    for (const Rs* o : p.older)
+      if (o->available > 0) return false;
+  return true;
+}
+
+int weight_before_current(const Pass& p) {
+  const auto& steps = p.spec.canary->steps;
+  for (int i = std::min(p.index(), static_cast<int>(steps.size())) - 1; i >= 0; --i)
+    if (steps[i].type == StepType::SetWeight) return steps[i].weight;
+  return 0;
+}
+
+// GetCurrentSetWeight.
+int current_set_weight(const Pass& p) {
+  if (p.aborted()) return 0;
+  const auto& steps = p.spec.canary->steps;
+  if (p.index() >= static_cast<int>(steps.size())) return 100;
+  for (int i = p.index(); i >= 0; --i)
+    if (steps[i].type == StepType::SetWeight) return steps[i].weight;
+  return 0;
+}
+
+void apply_istio_weights(Pass& p, int weight) {
+  const auto& cs = *p.spec.canary;
+  const auto& istio = *cs.traffic_routing->istio;
+  for (const auto& vs_ref : istio.virtual_services) {
+    std::string name = vs_ref.name, ns = p.spec.ns;
+    if (auto dot = name.find('.'); dot != std::string::npos) {
+      ns = name.substr(dot + 1);
+      name = name.substr(0, dot);
+    }
+    auto vs = p.client.get({"networking.istio.io", "VirtualService", ns, name});
+    if (!vs) continue;
+    json body = vs->body();
+    auto& http = body["spec"]["http"];
+    if (!http.is_array()) continue;
+    bool changed = false;
+    for (auto& route : http) {
+      const std::string rname = route.value("name", "");
+      const bool selected = vs_ref.routes.empty()
+                                ? http.size() == 1
+                                : std::find(vs_ref.routes.begin(), vs_ref.routes.end(), rname) !=
+                                      vs_ref.routes.end();
+      if (!selected || !route.contains("route") || !route["route"].is_array()) continue;
+      json kept = json::array();
+      for (auto dest : route["route"]) {
+        const json d = dest.value("destination", json::object());
+        std::string host = d.value("host", "");
+        host = host.substr(0, host.find('.'));
+        const std::string subset = d.value("subset", "");
+        int w = -1;
+        if ((!istio.canary_subset.empty() && subset == istio.canary_subset) ||
+            (istio.canary_subset.empty() && host == cs.canary_service))
+          w = weight;
+        else if ((!istio.stable_subset.empty() && subset == istio.stable_subset) ||
+                 (istio.stable_subset.empty() && host == cs.stable_service))
+          w = std::max(0, 100 - weight);
+        if (w < 0) {
+          changed = true;  // any other destination is removed
+          continue;
+        }
+        if (dest.value("weight", -1) != w) {
+          dest["weight"] = w;
+          changed = true;
+        }
+        kept.push_back(dest);
+      }
+      route["route"] = kept;
+    }
+    if (changed) (void)p.client.update(Object(model::JsonBox(std::move(body))));
+  }
+}
+
+void reconcile_traffic(Pass& p, int want_canary, int want_stable) {
+  const auto& cs = *p.spec.canary;
+  int weight = 0;
+  const json cur = p.st.value("canary", json::object()).value("weights", json::object());
+  const int current_weight = cur.value("canary", json::object()).value("weight", 0);
+  if (p.fully_promoted() || p.aborted()) {
+    weight = 0;
+  } else if (!p.new_rs || p.new_rs->available == 0) {
+    weight = 0;
+  } else if (p.promote_full()) {
+    weight = cs.dynamic_stable_scale ? 100 * p.new_rs->available / p.spec.replicas : current_weight;
+  } else if (!at_desired(p, want_canary, want_stable)) {
+    weight = weight_before_current(p);
+  } else if (p.index() < p.steps_count()) {
+    weight = current_set_weight(p);
+  } else {
+    weight = 100;
+  }
+  // Stable capacity gate (4.1).
+  if (p.stable_rs && !p.fully_promoted() &&
+      p.stable_rs->available < ((100 - weight) * p.spec.replicas) / 100)
+    return;
+  if (cs.traffic_routing->istio) apply_istio_weights(p, weight);
+  p.st["canary"]["weights"] = {
+      {"canary", {{"weight", weight}, {"podTemplateHash", p.hash}, {"serviceName", cs.canary_service}}},
+      {"stable",
+       {{"weight", 100 - weight}, {"podTemplateHash", p.stable_hash()}, {"serviceName", cs.stable_service}}}};
+}
+
+// --- analysis --------------------------------------------------------------------------
+
+std::string run_phase(const Object& run) {
+  return run.body().value("status", json::object()).value("phase", "");
+}
+
+// Creates an AnalysisRun from `a` (reference 5); nullopt when templates are missing (the
+// error is returned in `error`).
+std::optional<Object> create_run(Pass& p, const RolloutAnalysis& a, const std::string& name,
+                                 const std::string& type, std::optional<int> step,
+                                 std::string& error) {
+  auto ts = expand_templates(a.templates, [&](const TemplateRef& r) { return lookup_template(p, r); });
+  if (!ts) {
+    error = ts.error().message;
+    return std::nullopt;
+  }
+  std::vector<Arg> incoming;
+  for (const auto& in : a.args) {
+    Arg v;
+    v.name = in.name;
+    if (in.value) v.value = in.value;
+    else if (in.pod_template_hash_value)
+      v.value = *in.pod_template_hash_value == "Stable" ? p.stable_hash() : p.hash;
+    else if (in.field_ref) {
+      std::string path = *in.field_ref;
+      json ptr_target;
+      if (path.rfind("metadata.labels['", 0) == 0 || path.rfind("metadata.annotations['", 0) == 0) {
+        const bool labels = path[9] == 'l';
+        auto open = path.find("['"), close = path.find("']");
+        std::string key = path.substr(open + 2, close - open - 2);
+        v.value = p.rollout.body()["metadata"]
+                      .value(labels ? "labels" : "annotations", json::object())
+                      .value(key, "");
+      } else {
+        std::string jp = "/" + path;
+        std::replace(jp.begin(), jp.end(), '.', '/');
+        const json* at = nullptr;
+        try {
+          at = &p.rollout.body().at(json::json_pointer(jp));
+        } catch (...) {
+        }
+        if (at) v.value = at->is_string() ? at->get<std::string>() : at->dump();
+      }
+    }
+    incoming.push_back(std::move(v));
+  }
+  auto args = merge_args(*ts, incoming);
+  if (!args) {
+    error = args.error().message;
+    return std::nullopt;
+  }
+  json metrics = json::array(), dry = json::array(), retention = json::array(), jargs = json::array();
+  for (const auto* t : *ts) {
+    for (const auto& m : t->spec.metrics) metrics.push_back(*m);
+    for (const auto& d : t->spec.dry_run) dry.push_back({{"metricName", d}});
+    for (const auto& r : t->spec.retention)
+      retention.push_back({{"metricName", r.metric_name}, {"limit", r.limit}});
+  }
+  for (const auto& arg : *args) {
+    json ja = {{"name", arg.name}};
+    if (arg.value) ja["value"] = *arg.value;
+    else if (arg.secret_key_ref)
+      ja["valueFrom"]["secretKeyRef"] = {{"name", arg.secret_key_ref->first},
+                                         {"key", arg.secret_key_ref->second}};
+    else if (arg.field_ref) ja["valueFrom"]["fieldRef"] = {{"fieldPath", *arg.field_ref}};
+    jargs.push_back(std::move(ja));
+  }
+  json labels = {{kPodTemplateHashLabel, p.hash}, {"rollout-type", type}};
+  if (step) labels["step-index"] = std::to_string(*step);
+  json body = {{"apiVersion", "argoproj.io/v1alpha1"},
+               {"kind", "AnalysisRun"},
+               {"metadata",
+                {{"name", name},
+                 {"namespace", p.spec.ns},
+                 {"labels", labels},
+                 {"ownerReferences", owner_ref(p.rollout)}}},
+               {"spec", {{"metrics", metrics}, {"args", jargs}}}};
+  if (!dry.empty()) body["spec"]["dryRun"] = dry;
+  if (!retention.empty()) body["spec"]["measurementRetention"] = retention;
+  // Name collisions (a retry re-runs the same step): append a counter, as upstream does.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::string candidate = attempt == 0 ? name : fmt::format("{}.{}", name, attempt);
+    body["metadata"]["name"] = candidate;
+    auto created = p.client.create(Object(model::JsonBox(body)));
+    if (created) return *created;
+    if (created.error().reason != "AlreadyExists") {
+      error = created.error().message;
+      return std::nullopt;
+    }
+  }
+  error = "too many AnalysisRuns named " + name;
+  return std::nullopt;
+}
+
+void terminate_run(Pass& p, const std::string& name) {
+  auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, name});
+  if (!run) return;
+  const std::string phase = run_phase(*run);
+  if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive") return;
+  if (run->body()["spec"].value("terminate", false)) return;
+  json body = run->body();
+  body["spec"]["terminate"] = true;
+  (void)p.client.update(Object(model::JsonBox(std::move(body))));
+}
+
+void do_abort(Pass& p, const std::string& message) {
+  if (p.aborted()) return;
+  p.st["abort"] = true;
+  if (!p.st.contains("abortedAt")) p.st["abortedAt"] = format_time(p.now);
+  p.st.erase("pauseConditions");
+  p.st["controllerPause"] = false;
+  p.st["abortMessage"] = message;
+  p.event("RolloutAborted", message);
+}
+
+// Background and step analysis; returns whether the current analysis step completed.
+bool reconcile_analysis(Pass& p) {
+  const auto& cs = *p.spec.canary;
+  json& canary = p.st["canary"];
+  const std::string revision = p.new_rs ? std::to_string(p.new_rs->revision) : "0";
+  const bool cancel_all = p.fully_promoted() || p.aborted() || p.promote_full() || p.stable_hash().empty();
+  auto status_of = [&](const char* field) -> json& {
+    if (!canary.contains(field) || !canary[field].is_object()) canary[field] = json::object();
+    return canary[field];
+  };
+  // Background.
+  if (cs.background) {
+    json& bg = status_of("currentBackgroundAnalysisRunStatus");
+    const bool before_start = cs.background->starting_step && p.index() < *cs.background->starting_step;
+    if (cancel_all) {
+      if (!bg.value("name", "").empty()) terminate_run(p, bg["name"]);
+    } else if (!before_start) {
+      const std::string name = fmt::format("{}-{}-{}", p.spec.name, p.hash, revision);
+      std::string run_name = bg.value("name", "");
+      const bool retry = p.st.contains("abortedAt") && !p.aborted();
+      if (run_name.empty() || retry) {
+        std::string error;
+        if (auto run = create_run(p, *cs.background, name, "Background", std::nullopt, error))
+          bg = {{"name", run->name()}, {"status", "Pending"}};
+        else
+          do_abort(p, "Background analysis could not start: " + error);
+        run_name = bg.value("name", "");
+      }
+      if (auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, run_name})) {
+        const std::string phase = run_phase(*run);
+        const std::string msg = run->body().value("status", json::object()).value("message", "");
+        bg["status"] = phase.empty() ? "Pending" : phase;
+        if (!msg.empty()) bg["message"] = msg;
+        if (phase == "Failed" || phase == "Error") {
+          std::string lower = phase == "Failed" ? "failed" : "error";
+          do_abort(p, fmt::format("Background analysis phase {}{}", lower, msg.empty() ? "" : ": " + msg));
+        } else if (phase == "Inconclusive") {
+          add_pause(p.st, "InconclusiveAnalysisRun", p.now);
+        }
+      }
+    }
+  }
+  // Step.
+  json& step_status = status_of("currentStepAnalysisRunStatus");
+  const int idx = p.index();
+  const bool on_analysis = idx < p.steps_count() && cs.steps[idx].type == StepType::Analysis;
+  const std::string expected = fmt::format("{}-{}-{}-{}", p.spec.name, p.hash, revision, idx);
+  std::string current = step_status.value("name", "");
+  if (!current.empty() && (cancel_all || !on_analysis ||
+                           current.rfind(expected, 0) != 0)) {
+    terminate_run(p, current);
+    if (!on_analysis || cancel_all) step_status = json::object();
+    current.clear();
+  }
+  if (!on_analysis || cancel_all || p.st.contains("pauseConditions")) {
+    if (on_analysis && !current.empty()) {
+      // Waiting in an inconclusive pause: keep the run reference.
+    }
+    return false;
+  }
+  const bool retry = p.st.contains("abortedAt") && !p.aborted();
+  const bool resumed_inconclusive = step_status.value("status", "") == "Inconclusive" &&
+                                    p.st.value("controllerPause", false);
+  if (current.empty() || retry || resumed_inconclusive) {
+    std::string error;
+    const std::string name = expected;
+    if (resumed_inconclusive) p.st["controllerPause"] = false;
+    auto run = create_run(p, cs.steps[idx].analysis, name, "Step", idx, error);
+    if (!run) {
+      do_abort(p, "Step-based analysis could not start: " + error);
+      return false;
+    }
+    step_status = {{"name", run->name()}, {"status", "Pending"}};
+    current = run->name();
+  }
+  auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, current});
+  if (!run) return false;
+  const std::string phase = run_phase(*run);
+  const std::string msg = run->body().value("status", json::object()).value("message", "");
+  step_status["status"] = phase.empty() ? "Pending" : phase;
+  if (!msg.empty()) step_status["message"] = msg;
+  if (phase == "Successful") return true;
+  if (phase == "Failed" || phase == "Error") {
+    std::string lower = phase == "Failed" ? "failed" : "error";
+    do_abort(p, fmt::format("Step-based analysis phase {}{}", lower, msg.empty() ? "" : ": " + msg));
+  } else if (phase == "Inconclusive") {
+    add_pause(p.st, "InconclusiveAnalysisRun", p.now);
+  }
+  return false;
+}
+
+// --- canary replicas -------------------------------------------------------------------
+
+std::pair<int, int> desired_counts(Pass& p) {
+  const auto& cs = *p.spec.canary;
+  const int R = p.spec.replicas;
+  const bool no_stable = !p.stable_rs;
+  int weight = 100;
+  std::optional<int> scale_replicas;
+  if (!(p.promote_full() || no_stable || p.fully_promoted())) {
+    weight = current_set_weight(p);
+    const bool use_scale = p.traffic() && (!p.aborted() ||
+                                           (cs.abort_scale_down_delay_seconds &&
+                                            *cs.abort_scale_down_delay_seconds == 0));
+    if (use_scale && p.index() < p.steps_count()) {
+      for (int i = p.index(); i >= 0; --i) {
+        const auto& s = cs.steps[i];
+        if (!s.also_scale) continue;
+        if (s.match_traffic_weight) break;
+        if (s.scale_replicas) scale_replicas = s.scale_replicas;
+        else if (s.scale_weight) weight = *s.scale_weight;
+        break;
+      }
+    }
+  }
+  if (p.traffic()) {
+    TrafficCanaryInput in;
+    in.replicas = R;
+    in.weight = weight;
+    in.scale_replicas = scale_replicas;
+    in.dynamic_stable_scale = cs.dynamic_stable_scale;
+    in.min_pods_per_replica_set = cs.min_pods_per_replica_set;
+    in.aborted = p.aborted();
+    const json w = p.st.value("canary", json::object()).value("weights", json());
+    if (w.is_object())
+      in.current_weights = std::make_pair(w.value("canary", json::object()).value("weight", 0),
+                                          w.value("stable", json::object()).value("weight", 100));
+    auto counts = traffic_canary_counts(in);
+    if (no_stable) counts = {R, 0};
+    return counts;
+  }
+  auto fp = resolve_fenceposts(&*cs.max_surge, &*cs.max_unavailable, R);
+  BasicCanaryInput in;
+  in.replicas = R;
+  in.weight = weight;
+  in.fenceposts = fp ? *fp : Fenceposts{1, 0};
+  if (p.new_rs) in.canary = RsCounts{p.new_rs->spec, p.new_rs->available};
+  if (p.stable_rs) in.stable = RsCounts{p.stable_rs->spec, p.stable_rs->available};
+  for (const Rs* o : p.older) in.older.push_back({o->spec, o->available});
+  return basic_canary_counts(in);
+}
+
+// Steady-state targets (for "at desired counts"), as DesiredReplicaCountsForCanary.
+std::pair<int, int> steady_targets(Pass& p) {
+  const auto& cs = *p.spec.canary;
+  const int R = p.spec.replicas;
+  if (!p.stable_rs || p.promote_full() || p.fully_promoted()) return {R, 0};
+  if (p.traffic()) return desired_counts(p);
+  auto fp = resolve_fenceposts(&*cs.max_surge, &*cs.max_unavailable, R);
+  return approximate_weighted_counts(R, current_set_weight(p), fp ? fp->surge : 1);
+}
+
+bool reconcile_canary_replicas(Pass& p) {
+  const auto& cs = *p.spec.canary;
+  const int R = p.spec.replicas;
+  bool scaled = false;
+  auto [want_canary, want_stable] = desired_counts(p);
+  // Abort with traffic routing: hold the canary until abortScaleDownDelaySeconds after the
+  // stable is fully available (3.4).
+  if (p.traffic() && p.aborted() && p.stable_rs && p.new_rs && !cs.dynamic_stable_scale) {
+    auto delay = cs.effective_abort_delay();
+    if (!delay) {
+      want_canary = p.new_rs->spec;
+    } else if (p.stable_rs->available >= R) {
+      if (!p.new_rs->deadline && p.new_rs->spec > 0)
+        set_deadline(p, *p.new_rs, p.now + sim::seconds(*delay));
+      if (p.new_rs->deadline && p.now < *p.new_rs->deadline) {
+        want_canary = p.new_rs->spec;
+        p.requeue_at(*p.new_rs->deadline);
+      } else {
+        want_canary = 0;
+      }
+    } else {
+      want_canary = p.new_rs->spec;
+    }
+  }
+  if (p.stable_rs) scaled |= scale_rs(p, *p.stable_rs, want_stable);
+  if (p.new_rs) scaled |= scale_rs(p, *p.new_rs, want_canary);
+  // Older ReplicaSets (3.6).
+  auto fp = resolve_fenceposts(&*cs.max_surge, &*cs.max_unavailable, R);
+  const int min_available = R - (fp ? fp->unavailable : 0);
+  int available = 0;
+  for (const auto& r : p.rss) available += r.available;
+  int budget = std::max(0, available - min_available);
+  for (Rs* o : p.older) {
+    if (o->spec == 0) continue;
+    if (p.traffic()) {
+      if (cs.dynamic_stable_scale || o->available == 0) {
+        scaled |= scale_rs(p, *o, 0);
+      } else if (!o->deadline) {
+        set_deadline(p, *o, p.now + sim::seconds(cs.effective_scale_down_delay()));
+        p.requeue_at(*o->deadline);
+      } else if (p.now >= *o->deadline) {
+        scaled |= scale_rs(p, *o, 0);
+      } else {
+        p.requeue_at(*o->deadline);
+      }
+    } else {
+      const int unhealthy = o->spec - o->available;
+      int target = o->spec - unhealthy;
+      const int take = std::min(budget, target);
+      target -= take;
+      budget -= take;
+      scaled |= scale_rs(p, *o, std::max(0, target));
+    }
+  }
+  (void)steady_targets;
+  return scaled;
+}
+
+// --- canary pass -----------------------------------------------------------------------
+
+bool step_complete(Pass& p, bool analysis_done, int want_canary, int want_stable) {
+  if (p.spec.paused) return false;
+  const int idx = p.index();
+  if (idx >= p.steps_count()) return false;
+  const CanaryStep& s = p.spec.canary->steps[idx];
+  switch (s.type) {
+    case StepType::SetWeight:
+    case StepType::SetCanaryScale:
+      return at_desired(p, want_canary, want_stable);
+    case StepType::Pause: {
+      if (p.st.value("controllerPause", false) && !has_pause(p.st, "CanaryPauseStep")) return true;
+      if (s.pause_seconds) {
+        auto start = pause_start(p.st, "CanaryPauseStep");
+        if (start) {
+          const SimTime end = *start + sim::seconds(*s.pause_seconds);
+          if (p.now >= end) return true;
+          p.requeue_at(end);
+        }
+      }
+      return false;
+    }
+    case StepType::Analysis: return analysis_done;
+    case StepType::SetHeaderRoute:
+    case StepType::SetMirrorRoute: return true;
+    case StepType::Experiment:
+    case StepType::Plugin: return true;  // not modelled: complete at once (documented)
+  }
+  return false;
+}
+
+void promote_stable(Pass& p, const std::string& why) {
+  p.st["stableRS"] = p.hash;
+  p.st.erase("pauseConditions");
+  p.st["controllerPause"] = false;
+  p.st["abort"] = false;
+  p.st.erase("abortedAt");
+  p.st.erase("abortMessage");
+  p.st["promoteFull"] = false;
+  if (p.steps_count() > 0) p.st["currentStepIndex"] = p.steps_count();
+  else p.st.erase("currentStepIndex");
+  p.event("RolloutCompleted", fmt::format("Rollout completed update to revision {} ({}): {}",
+                                          p.new_rs ? p.new_rs->revision : 0, p.hash, why));
+  classify_replica_sets(p);
+}
+
+void canary_pass(Pass& p) {
+  const auto& cs = *p.spec.canary;
+  // Services (2.1 step 2).
+  const std::string stable_target = p.stable_hash().empty() ? p.hash : p.stable_hash();
+  point_service(p, cs.stable_service, stable_target);
+  point_service(p, cs.canary_service, p.aborted() ? stable_target : p.hash);
+  // Analysis before scaling (2.1 step 5).
+  const bool analysis_done = reconcile_analysis(p);
+  // Replicas (2.1 step 6).
+  bool scaled = false;
+  if (!p.spec.paused && !has_pause(p.st, "InconclusiveAnalysisRun"))
+    scaled = reconcile_canary_replicas(p);
+  auto [want_canary, want_stable] = steady_targets(p);
+  if (p.traffic()) reconcile_traffic(p, want_canary, want_stable);
+  // Pause step (2.1 step 7).
+  const int idx = p.index();
+  if (!p.aborted() && !p.spec.paused && idx < p.steps_count() &&
+      cs.steps[idx].type == StepType::Pause && !p.st.value("controllerPause", false))
+    add_pause(p.st, "CanaryPauseStep", p.now);
+  // Status sync (2.1 step 9).
+  if (p.promote_full() && !p.fully_promoted()) {
+    p.st.erase("pauseConditions");
+    p.st["abort"] = false;
+    p.st["currentStepIndex"] = p.steps_count();
+  }
+  if (p.stable_hash().empty()) {
+    promote_stable(p, "Initial deploy");
+    return;
+  }
+  if (!p.aborted() && !p.fully_promoted() && p.new_rs && p.new_rs->available >= p.spec.replicas &&
+      (p.promote_full() || p.index() >= p.steps_count())) {
+    promote_stable(p, p.promote_full() ? "Full promotion requested" : "All steps completed");
+    return;
+  }
+  if (p.aborted()) {
+    p.st["currentStepIndex"] = p.fully_promoted() ? p.steps_count() : 0;
+    return;
+  }
+  if (!scaled && step_complete(p, analysis_done, want_canary, want_stable)) {
+    const int i = p.index();
+    p.st["currentStepIndex"] = i + 1;
+    if (p.st.contains("canary")) p.st["canary"].erase("currentStepAnalysisRunStatus");
+    remove_pause(p.st, "CanaryPauseStep");
+    if (!p.st.contains("pauseConditions")) p.st["controllerPause"] = false;
+    p.event("RolloutStepCompleted",
+            fmt::format("Rollout step {}/{} completed ({})", i + 1, p.steps_count(),
+                        to_string(cs.steps[i].type)));
+  }
+}
+
+// --- blueGreen pass --------------------------------------------------------------------
+
+void blue_green_pass(Pass& p) {
+  const auto& bg = *p.spec.blue_green;
+  const int R = p.spec.replicas;
+  json& bgs = p.st["blueGreen"];
+  if (!bgs.is_object()) bgs = json::object();
+  const bool first = p.stable_hash().empty();
+  // Scale the new RS (preview count until promotion).
+  int want_new = R;
+  if (!first && !p.fully_promoted() && bg.preview_replica_count && !p.promote_full() &&
+      bgs.value("activeSelector", "") != p.hash)
+    want_new = *bg.preview_replica_count;
+  if (p.aborted() && p.new_rs && !first) {
+    const std::optional<int> delay = bg.abort_scale_down_delay_seconds
+                                         ? (*bg.abort_scale_down_delay_seconds == 0
+                                                ? std::nullopt
+                                                : std::optional<int>(*bg.abort_scale_down_delay_seconds))
+                                         : std::optional<int>(kDefaultAbortScaleDownDelaySeconds);
+    want_new = p.new_rs->spec;
+    if (delay) {
+      if (!p.new_rs->deadline && p.new_rs->spec > 0) set_deadline(p, *p.new_rs, p.now + sim::seconds(*delay));
+      if (p.new_rs->deadline && p.now >= *p.new_rs->deadline) want_new = 0;
+      else if (p.new_rs->deadline) p.requeue_at(*p.new_rs->deadline);
+    }
+  }
+  bool scaled = false;
+  if (!p.spec.paused && p.new_rs) scaled |= scale_rs(p, *p.new_rs, want_new);
+  if (p.stable_rs) scaled |= scale_rs(p, *p.stable_rs, R);
+  const std::string stable = first ? p.hash : p.stable_hash();
+  point_service(p, bg.preview_service, p.aborted() ? stable : p.hash);
+  const bool saturated = p.new_rs && p.new_rs->available >= want_new && p.new_rs->spec == want_new;
+  auto analysis = [&](const std::optional<RolloutAnalysis>& a, const char* field, const char* type,
+                      const char* suffix) -> std::string {
+    if (!a) return "Successful";
+    json& s = bgs[field];
+    if (!s.is_object()) s = json::object();
+    std::string name = s.value("name", "");
+    if (name.empty()) {
+      std::string error;
+      auto run = create_run(p, *a, fmt::format("{}-{}-{}-{}", p.spec.name, p.hash,
+                                              p.new_rs ? p.new_rs->revision : 0, suffix),
+                            type, std::nullopt, error);
+      if (!run) {
+        do_abort(p, std::string(type) + " analysis could not start: " + error);
+        return "Error";
+      }
+      s = {{"name", run->name()}, {"status", "Pending"}};
+      name = run->name();
+    }
+    auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, name});
+    std::string phase = run ? run_phase(*run) : "";
+    s["status"] = phase.empty() ? "Pending" : phase;
+    if (phase == "Failed" || phase == "Error")
+      do_abort(p, fmt::format("{} analysis phase {}", type, phase == "Failed" ? "failed" : "error"));
+    else if (phase == "Inconclusive")
+      add_pause(p.st, "InconclusiveAnalysisRun", p.now);
+    return phase;
+  };
+  if (first) {
+    point_service(p, bg.active_service, p.hash);
+    bgs["activeSelector"] = p.hash;
+    if (saturated) promote_stable(p, "Initial deploy");
+    return;
+  }
+  if (p.fully_promoted() || p.aborted() || scaled) {
+    point_service(p, bg.active_service, p.aborted() ? stable : bgs.value("activeSelector", stable));
+    if (p.aborted()) bgs["activeSelector"] = stable;
+    return;
+  }
+  if (!saturated) return;
+  const bool switched = bgs.value("activeSelector", "") == p.hash;
+  if (!switched) {
+    if (!p.promote_full()) {
+      if (analysis(bg.pre_promotion, "prePromotionAnalysisRunStatus", "PrePromotion", "pre") !=
+          "Successful")
+        return;
+      // Pause before the switch (autoPromotionEnabled false, or autoPromotionSeconds).
+      if (!bg.auto_promotion_enabled || bg.auto_promotion_seconds > 0) {
+        if (!p.st.value("controllerPause", false)) add_pause(p.st, "BlueGreenPause", p.now);
+        if (has_pause(p.st, "BlueGreenPause")) {
+          if (bg.auto_promotion_enabled && bg.auto_promotion_seconds > 0) {
+            auto start = pause_start(p.st, "BlueGreenPause");
+            const SimTime end = *start + sim::seconds(bg.auto_promotion_seconds);
+            if (p.now < end) {
+              p.requeue_at(end);
+              return;
+            }
+            remove_pause(p.st, "BlueGreenPause");
+          } else {
+            return;
+          }
+        }
+      }
+    }
+    point_service(p, bg.active_service, p.hash);
+    bgs["activeSelector"] = p.hash;
+    p.st["controllerPause"] = false;
+    p.event("SwitchService", fmt::format("Switched selector for service '{}' to '{}'",
+                                         bg.active_service, p.hash));
+    p.result.requeue_after = SimDuration{0};
+    return;
+  }
+  if (!p.promote_full() &&
+      analysis(bg.post_promotion, "postPromotionAnalysisRunStatus", "PostPromotion", "post") !=
+          "Successful")
+    return;
+  Rs* previous = p.stable_rs;
+  promote_stable(p, "Promoted");
+  bgs.erase("prePromotionAnalysisRunStatus");
+  bgs.erase("postPromotionAnalysisRunStatus");
+  if (previous) set_deadline(p, *previous, p.now + sim::seconds(bg.scale_down_delay_seconds));
+}
+
+void blue_green_scale_down_old(Pass& p) {
+  for (Rs* o : p.older) {
+    if (o->spec == 0) continue;
+    if (o->deadline && p.now < *o->deadline) {
+      p.requeue_at(*o->deadline);
+      continue;
+    }
+    if (!o->deadline) {
+      set_deadline(p, *o, p.now + sim::seconds(p.spec.blue_green->scale_down_delay_seconds));
+      p.requeue_at(*o->deadline);
+      continue;
+    }
+    scale_rs(p, *o, 0);
+  }
+}
+
+// --- status ----------------------------------------------------------------------------
+
+void compute_status(Pass& p) {
+  json& st = p.st;
+  int replicas = 0, ready = 0, available = 0;
+  for (const auto& r : p.rss) {
+    replicas += r.replicas;
+    ready += r.ready;
+    available += r.available;
+  }
+  const int updated = p.new_rs ? p.new_rs->replicas : 0;
+  // Progress (8.6): remember the last counters; any change refreshes Progressing.
+  const json progress = {updated, ready, available, p.stable_hash(), p.index()};
+  const bool progressed = st.value("progressMarker", json()) != progress;
+  st["progressMarker"] = progress;
+  st["replicas"] = replicas;
+  st["updatedReplicas"] = updated;
+  st["readyReplicas"] = ready;
+  st["availableReplicas"] = available;
+  st["selector"] = fmt::format("{}={}", kPodTemplateHashLabel, p.hash);
+  st["observedGeneration"] = std::to_string(p.rollout.body()["metadata"].value("generation", 0));
+  const bool completed = p.fully_promoted() && updated == p.spec.replicas && available >= p.spec.replicas;
+  const auto* prog = condition(st, "Progressing");
+  if (p.aborted()) {
+    const std::string msg = fmt::format("Rollout aborted update to revision {}{}",
+                                        p.new_rs ? p.new_rs->revision : 0,
+                                        st.value("abortMessage", "").empty()
+                                            ? ""
+                                            : ": " + st.value("abortMessage", ""));
+    set_condition(st, "Progressing", "False", "RolloutAborted", msg, p.now);
+  } else if (st.value("abortedAt", json()).is_string()) {
+    set_condition(st, "Progressing", "Unknown", "RolloutRetry", "Retrying Rollout after abort", p.now);
+    st.erase("abortedAt");
+  } else if (completed) {
+    set_condition(st, "Progressing", "True", "NewReplicaSetAvailable",
+                  fmt::format("ReplicaSet \"{}-{}\" has successfully progressed.", p.spec.name, p.hash),
+                  p.now);
+  } else if (progressed || !prog) {
+    set_condition(st, "Progressing", "True", "ReplicaSetUpdated",
+                  fmt::format("ReplicaSet \"{}-{}\" is progressing.", p.spec.name, p.hash), p.now);
+    for (auto& c : st["conditions"])
+      if (c.value("type", "") == "Progressing") c["lastUpdateTime"] = format_time(p.now);
+  } else if (prog && prog->value("reason", "") != "ProgressDeadlineExceeded") {
+    // Time is not counted at pauses, analysis steps or with pause conditions.
+    const int idx = p.index();
+    const bool waiting =
+        st.contains("pauseConditions") || p.spec.paused ||
+        (p.spec.canary && idx < p.steps_count() &&
+         (p.spec.canary->steps[idx].type == StepType::Pause ||
+          p.spec.canary->steps[idx].type == StepType::Analysis));
+    auto last = parse_time(prog->value("lastUpdateTime", json()));
+    if (!waiting && last) {
+      const SimTime deadline = *last + sim::seconds(p.spec.progress_deadline_seconds);
+      if (p.now > deadline) {
+        const std::string msg = fmt::format("ReplicaSet \"{}-{}\" has timed out progressing.",
+                                            p.spec.name, p.hash);
+        if (p.spec.progress_deadline_abort && !p.fully_promoted()) {
+          do_abort(p, msg);
+          set_condition(st, "Progressing", "False", "RolloutAborted",
+                        fmt::format("Rollout aborted update to revision {}: {}",
+                                    p.new_rs ? p.new_rs->revision : 0, msg), p.now);
+        } else {
+          set_condition(st, "Progressing", "False", "ProgressDeadlineExceeded", msg, p.now);
+          p.event("ProgressDeadlineExceeded", msg);
+        }
+      } else if (!completed) {
+        p.requeue_at(deadline + sim::seconds(1));
+      }
+    }
+  }
+  set_condition(st, "Available", available >= p.spec.replicas ? "True" : "False",
+                available >= p.spec.replicas ? "AvailableReason" : "AvailableReason",
+                available >= p.spec.replicas ? "Rollout has minimum availability"
+                                             : "Rollout does not have minimum availability",
+                p.now);
+  set_condition(st, "Paused", st.contains("pauseConditions") || p.spec.paused ? "True" : "False",
+                st.contains("pauseConditions") || p.spec.paused ? "RolloutPaused" : "RolloutResumed",
+                "", p.now);
+  // Phase (9.2).
+  std::string phase, message;
+  const json* pc = condition(st, "Progressing");
+  const json* invalid = condition(st, "InvalidSpec");
+  const std::string reason = pc ? pc->value("reason", "") : "";
+  if (invalid && invalid->value("status", "") == "True") {
+    phase = "Degraded", message = "InvalidSpec: " + invalid->value("message", "");
+  } else if (reason == "RolloutAborted" || reason == "ProgressDeadlineExceeded") {
+    phase = "Degraded", message = reason + ": " + pc->value("message", "");
+  } else if (p.spec.paused) {
+    phase = "Paused", message = "manually paused";
+  } else if (st.contains("pauseConditions") && !st["pauseConditions"].empty()) {
+    phase = "Paused", message = st["pauseConditions"][0].value("reason", "");
+  } else if (updated < p.spec.replicas) {
+    phase = "Progressing", message = "more replicas need to be updated";
+  } else if (available < updated) {
+    phase = "Progressing", message = "updated replicas are still becoming available";
+  } else if (p.spec.blue_green && st.value("blueGreen", json::object()).value("activeSelector", "") != p.hash) {
+    phase = "Progressing", message = "active service cutover pending";
+  } else if (p.spec.canary && !p.traffic() && replicas > updated) {
+    phase = "Progressing", message = "old replicas are pending termination";
+  } else if (!p.fully_promoted()) {
+    phase = "Progressing", message = p.spec.canary ? "waiting for all steps to complete"
+                                                   : "waiting for post-promotion verification to complete";
+  } else {
+    phase = "Healthy";
+  }
+  st["phase"] = phase;
+  if (message.empty()) st.erase("message");
+  else st["message"] = message;
+}
+
+void write_status(Pass& p, const json& original) {
+  if (p.st == original) return;
+  json body = p.rollout.body();
+  body["status"] = p.st;
+  auto updated = p.client.update_status(Object(model::JsonBox(std::move(body))));
+  if (updated) p.rollout = std::move(*updated);
+  if (!p.result.requeue_after || *p.result.requeue_after > SimDuration{0})
+    p.result.requeue_after = SimDuration{0};  // status changed: reconcile again
+}
+
+}  // namespace
+
+ReconcileResult RolloutController::reconcile(ClusterClient& client, const ObjectKey& key,
+                                             SimTime now) const {
+  auto got = client.get(key);
+  if (!got) return {};
+  Pass p{client, now, std::move(*got), {}, json::object(), {}, {}, nullptr, nullptr, {}, {}, {}};
+  const json original = p.rollout.body().value("status", json::object());
+  p.st = original;
+  model::Diagnostics diags;
+  auto spec = parse_rollout(p.rollout, diags);
+  if (!spec) {
+    std::string msg = diags.items().empty() ? "invalid spec" : diags.items()[0].message;
+    set_condition(p.st, "InvalidSpec", "True", "InvalidSpec", msg, now);
+    p.st["phase"] = "Degraded";
+    p.st["message"] = "InvalidSpec: " + msg;
+    write_status(p, original);
+    p.result.requeue_after.reset();
+    return p.result;
+  }
+  p.spec = std::move(*spec);
+  auto problems = check_blocking_analyses(
+      p.spec, [&](const TemplateRef& r) { return lookup_template(p, r); }, nullptr, false);
+  if (!problems.empty()) {
+    set_condition(p.st, "InvalidSpec", "True", "InvalidSpec", problems[0], now);
+    p.st["phase"] = "Degraded";
+    p.st["message"] = "InvalidSpec: " + problems[0];
+    write_status(p, original);
+    p.result.requeue_after.reset();
+    return p.result;
+  }
+  if (condition(p.st, "InvalidSpec")) {
+    json kept = json::array();
+    for (const auto& c : p.st["conditions"])
+      if (c.value("type", "") != "InvalidSpec") kept.push_back(c);
+    p.st["conditions"] = kept;
+  }
+  p.hash = pod_template_hash(*p.spec.pod_template);
+  const std::string steps_hash =
+      p.spec.canary ? pod_template_hash(p.rollout.body()["spec"]["strategy"]["canary"].value("steps", json::array()))
+                    : "";
+  load_replica_sets(p);
+  classify_replica_sets(p);
+  // 2.1 step 1: a new template or step list resets the status; nothing is scaled.
+  if (p.st.value("currentPodHash", "") != p.hash ||
+      (p.spec.canary && p.st.value("currentStepHash", "") != steps_hash)) {
+    const bool new_template = p.st.value("currentPodHash", "") != p.hash;
+    p.st["currentPodHash"] = p.hash;
+    if (p.spec.canary) p.st["currentStepHash"] = steps_hash;
+    p.st.erase("pauseConditions");
+    p.st["controllerPause"] = false;
+    p.st["abort"] = false;
+    p.st.erase("abortedAt");
+    p.st.erase("abortMessage");
+    p.st["promoteFull"] = false;
+    p.st.erase("canary");
+    if (p.st.contains("blueGreen")) {
+      p.st["blueGreen"].erase("prePromotionAnalysisRunStatus");
+      p.st["blueGreen"].erase("postPromotionAnalysisRunStatus");
+    }
+    if (p.spec.canary && p.steps_count() > 0)
+      p.st["currentStepIndex"] = p.stable_hash() == p.hash ? p.steps_count() : 0;
+    else
+      p.st.erase("currentStepIndex");
+    if (!p.new_rs) create_new_rs(p);
+    classify_replica_sets(p);
+    if (new_template && p.stable_hash() == p.hash)
+      p.event("RolloutRollback", "Rollback to stable ReplicaSets");
+    compute_status(p);
+    write_status(p, original);
+    return p.result;
+  }
+  if (!p.new_rs) {
+    create_new_rs(p);
+    classify_replica_sets(p);
+  }
+  if (p.aborted() && !p.st.contains("abortedAt")) {
+    // `kubectl argo rollouts abort` only patches status.abort (8.1).
+    p.st["abortedAt"] = format_time(now);
+    p.st.erase("pauseConditions");
+    p.st["controllerPause"] = false;
+    p.event("RolloutAborted", "Rollout aborted by user");
+  }
+  if (p.spec.canary) {
+    canary_pass(p);
+  } else {
+    blue_green_pass(p);
+    blue_green_scale_down_old(p);
+  }
+  compute_status(p);
+  write_status(p, original);
+  return p.result;
+}
+
+// --- AnalysisRun controller ------------------------------------------------------------
+
+namespace {
+
+std::string base64_decode(const std::string& in) {
+  static const std::string kChars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -8;
+  for (char c : in) {
+    auto pos = kChars.find(c);
+    if (pos == std::string::npos) break;
+    val = (val << 6) + static_cast<int>(pos);
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const ObjectKey& key,
+                                                 SimTime now) const {
+  ReconcileResult result;
+  auto got = client.get(key);
+  if (!got) return result;
+  Object obj = std::move(*got);
+  const json status = obj.body().value("status", json::object());
+  if (auto ph = analysis_phase_from(status.value("phase", "")); ph && is_completed(*ph)) return result;
+  model::Diagnostics diags;
+  auto parsed = parse_analysis_template(obj, diags);
+  AnalysisRun run(RunSpec{});
+  if (!parsed) {
+    run = AnalysisRun::errored("Analysis spec invalid: " +
+                                   (diags.items().empty() ? std::string("?") : diags.items()[0].message),
+                               now);
+  } else {
+    auto resolve = [&](const Arg& a) -> Result<std::string> {
+      if (a.secret_key_ref) {
+        auto secret = client.get({"", "Secret", obj.ns(), a.secret_key_ref->first});
+        if (!secret) return fail("NotFound", fmt::format("secret \"{}\" not found", a.secret_key_ref->first));
+        const json& b = secret->body();
+        if (b.contains("stringData") && b["stringData"].contains(a.secret_key_ref->second))
+          return b["stringData"][a.secret_key_ref->second].get<std::string>();
+        if (b.contains("data") && b["data"].contains(a.secret_key_ref->second))
+          return base64_decode(b["data"][a.secret_key_ref->second].get<std::string>());
+        return fail("NotFound", fmt::format("key \"{}\" not found in secret \"{}\"",
+                                            a.secret_key_ref->second, a.secret_key_ref->first));
+      }
+      return fail("unsupported", fmt::format("args.{}: unsupported valueFrom", a.name));
+    };
+    auto spec = build_run_spec(parsed->spec, parsed->spec.args, resolve);
+    if (!spec) {
+      run = AnalysisRun::errored(spec.error().message, now);
+    } else {
+      run = AnalysisRun(std::move(*spec));
+      if (auto st = AnalysisRun::status_from_json(status); st && !status.empty()) run.restore(std::move(*st));
+      auto wake = run.step(now, provider_for_(obj));
+      if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
+    }
+  }
+  json body = obj.body();
+  json new_status = run.status_json();
+  if (body.value("status", json::object()) != new_status) {
+    body["status"] = std::move(new_status);
+    (void)client.update_status(Object(model::JsonBox(std::move(body))));
+    if (run.completed())
+      result.events.push_back(fmt::format("AnalysisRun{}: analysis completed {}",
+                                          run.status().phase == AnalysisPhase::Successful ? "Completed" : "Failed",
+                                          to_string(run.status().phase)));
+  }
+  return result;
+}
+
+// --- commands --------------------------------------------------------------------------
+
+namespace {
+
+Result<void> patch_status(ClusterClient& client, const ObjectKey& key,
+                          const std::function<void(json& spec, json& status)>& fn) {
+  auto got = client.get(key);
+  if (!got) return fail(got.error().reason, got.error().message);
+  json body = got->body();
+  json spec = body.value("spec", json::object());
+  json status = body.value("status", json::object());
+  const json old_spec = spec;
+  fn(spec, status);
+  if (spec != old_spec) {
+    body["spec"] = spec;
+    auto u = client.update(Object(model::JsonBox(body)));
+    if (!u) return fail(u.error().reason, u.error().message);
+    body = u->body();
+  }
+  body["status"] = status;
+  auto u = client.update_status(Object(model::JsonBox(std::move(body))));
+  if (!u) return fail(u.error().reason, u.error().message);
+  return {};
+}
+
+}  // namespace
+
+Result<void> promote(ClusterClient& client, const ObjectKey& key, bool full) {
+  return patch_status(client, key, [&](json& spec, json& st) {
+    if (spec.value("paused", false)) spec["paused"] = false;
+    if (full) {
+      if (st.value("currentPodHash", "") != st.value("stableRS", "")) st["promoteFull"] = true;
+      return;
+    }
+    const bool canary = spec.value("strategy", json::object()).contains("canary");
+    const int steps = static_cast<int>(
+        spec["strategy"].value("canary", json::object()).value("steps", json::array()).size());
+    const std::string step_run_status = st.value("canary", json::object())
+                                            .value("currentStepAnalysisRunStatus", json::object())
+                                            .value("status", "");
+    if (st.contains("pauseConditions") && !st["pauseConditions"].empty()) {
+      st.erase("pauseConditions");
+      if (canary && step_run_status == "Inconclusive" && st.value("controllerPause", false)) {
+        st["controllerPause"] = false;
+        st["currentStepIndex"] = std::min(steps, st.value("currentStepIndex", 0) + 1);
+      }
+      return;
+    }
+    if (canary && steps > 0)
+      st["currentStepIndex"] = std::min(steps, st.value("currentStepIndex", 0) + 1);
+  });
+}
+
+Result<void> abort_rollout(ClusterClient& client, const ObjectKey& key) {
+  return patch_status(client, key, [](json&, json& st) {
+    st["abort"] = true;
+    st["abortMessage"] = "";
+  });
+}
+
+Result<void> retry_rollout(ClusterClient& client, const ObjectKey& key) {
+  return patch_status(client, key, [](json&, json& st) {
+    st["abort"] = false;
+    st.erase("abortMessage");
+  });
+}
+
+Result<void> set_paused(ClusterClient& client, const ObjectKey& key, bool paused) {
+  return patch_status(client, key, [&](json& spec, json&) { spec["paused"] = paused; });
+}
+
+}  // namespace rehearse::rollouts

@@ -1,0 +1,206 @@
+#pragma once
+// A tiny std::map-backed ClusterClient for the rollouts tests and benchmarks, plus `Sim`, a
+// driver that runs the Rollout and AnalysisRun controllers with a stand-in ReplicaSet
+// controller (pods available as soon as they are asked for, or never). Not the fake API
+// server (sim/cluster): no watches, no GC, resourceVersion is a counter, merge patch only.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/model/cluster_client.hpp"
+#include "engine/model/manifest_loader.hpp"
+#include "engine/rollouts/rollout_controller.hpp"
+#include "engine/rollouts/sequence_provider.hpp"
+
+namespace rehearse::rollouts::testing {
+
+class FakeCluster : public model::ClusterClient {
+ public:
+  model::ApiResult<model::Object> get(const model::ObjectKey& key) const override {
+    auto it = objects_.find(key);
+    if (it == objects_.end())
+      return unexpected(model::ApiError{"NotFound", 404, key.str() + " not found"});
+    return it->second;
+  }
+  std::vector<model::Object> list(const model::ListOptions& opts) const override {
+    std::vector<model::Object> out;
+    visit(opts, [&](const model::Object& o) { out.push_back(o); });
+    return out;
+  }
+  void visit(const model::ListOptions& opts,
+             const std::function<void(const model::Object&)>& fn) const override {
+    model::ObjectKey from{opts.group, opts.kind, opts.ns.value_or(""), ""};
+    for (auto it = objects_.lower_bound(from); it != objects_.end(); ++it) {
+      const auto& [k, o] = *it;
+      if (k.group != opts.group || k.kind != opts.kind) break;
+      if (opts.ns && k.ns != *opts.ns) break;
+      if (!opts.selector.matches(model::labels_of(o.body()))) continue;
+      fn(o);
+    }
+  }
+  model::ApiResult<model::Object> create(model::Object obj) override {
+    if (objects_.count(obj.key()))
+      return unexpected(model::ApiError{"AlreadyExists", 409, obj.key().str() + " exists"});
+    obj.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    obj.body()["metadata"]["uid"] = "uid-" + std::to_string(rv_);
+    obj.body()["metadata"]["generation"] = 1;
+    objects_[obj.key()] = obj;
+    return obj;
+  }
+  model::ApiResult<model::Object> update(model::Object obj) override {
+    auto it = objects_.find(obj.key());
+    if (it == objects_.end())
+      return unexpected(model::ApiError{"NotFound", 404, obj.key().str() + " not found"});
+    nlohmann::json status = it->second.body().value("status", nlohmann::json());
+    const bool spec_changed = it->second.body().value("spec", nlohmann::json()) !=
+                              obj.body().value("spec", nlohmann::json());
+    int generation = it->second.body()["metadata"].value("generation", 1);
+    if (status.is_null()) obj.body().erase("status");
+    else obj.body()["status"] = status;
+    obj.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    obj.body()["metadata"]["generation"] = generation + (spec_changed ? 1 : 0);
+    it->second = obj;
+    return obj;
+  }
+  model::ApiResult<model::Object> update_status(model::Object obj) override {
+    auto it = objects_.find(obj.key());
+    if (it == objects_.end())
+      return unexpected(model::ApiError{"NotFound", 404, obj.key().str() + " not found"});
+    it->second.body()["status"] = obj.body().value("status", nlohmann::json::object());
+    it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    return it->second;
+  }
+  model::ApiResult<model::Object> patch(const model::ObjectKey& key, model::PatchType,
+                                        const nlohmann::json& patch) override {
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
+    it->second.body().merge_patch(patch);
+    return it->second;
+  }
+  model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions&) override {
+    if (!objects_.count(obj.key())) return create(std::move(obj));
+    return update(std::move(obj));
+  }
+  model::ApiResult<bool> remove(const model::ObjectKey& key, const model::DeleteOptions&) override {
+    return objects_.erase(key) > 0;
+  }
+
+  int count(const std::string& kind) const {
+    int n = 0;
+    for (const auto& [k, o] : objects_) n += k.kind == kind;
+    return n;
+  }
+  std::map<model::ObjectKey, model::Object>& objects() { return objects_; }
+  long resource_version() const { return rv_; }
+
+ private:
+  std::map<model::ObjectKey, model::Object> objects_;
+  long rv_ = 0;
+};
+
+// Drives the controllers on a virtual clock.
+struct Sim {
+  FakeCluster cluster;
+  SequenceProvider provider;
+  RolloutController rollouts;
+  AnalysisRunController analysis{[this](const model::Object&) -> MetricProvider& { return provider; }};
+  SimTime now = sim::kSimStart;
+  bool pods_become_ready = true;
+  int max_total_replicas = 0;
+  std::map<model::ObjectKey, SimTime> due;  // next reconcile time per object
+
+  void load(const char* yaml) {
+    model::Diagnostics diags;
+    for (auto& o : model::load_manifests_text(yaml, "inline.yaml", diags)) {
+      if (o.kind() == "Rollout" || o.kind() == "AnalysisRun") due[o.key()] = now;
+      (void)cluster.create(std::move(o));
+    }
+  }
+
+  // The stand-in ReplicaSet controller; true when some status changed.
+  bool make_replica_sets_ready() {
+    int total = 0;
+    bool changed = false;
+    for (auto& [k, o] : cluster.objects()) {
+      if (k.kind != "ReplicaSet") continue;
+      const int spec = o.body()["spec"].value("replicas", 1);
+      const int avail = pods_become_ready ? spec : 0;
+      nlohmann::json st = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
+      if (o.body().value("status", nlohmann::json()) != st) {
+        o.body()["status"] = std::move(st);
+        changed = true;
+      }
+      total += spec;
+    }
+    max_total_replicas = std::max(max_total_replicas, total);
+    return changed;
+  }
+
+  void reconcile_rollout_once() {
+    for (auto& [k, o] : cluster.objects())
+      if (k.kind == "Rollout") {
+        auto key = k;
+        (void)rollouts.reconcile(cluster, key, now);
+        break;
+      }
+  }
+
+  int replicas_of(const std::string& hash) {
+    for (auto& [k, o] : cluster.objects())
+      if (k.kind == "ReplicaSet" &&
+          o.body()["metadata"]["labels"].value(kPodTemplateHashLabel, "") == hash)
+        return o.body()["spec"].value("replicas", 0);
+    return -1;
+  }
+
+  // Runs every controller that is due until `until`. Any change in the cluster makes every
+  // Rollout and running AnalysisRun due again at once (standing in for watches).
+  void run_for(SimDuration d) {
+    const SimTime until = now + d;
+    wake_all();  // changes made from outside (set image, promote, abort)
+    while (true) {
+      for (int guard = 0; guard < 1000; ++guard) {
+        if (make_replica_sets_ready()) wake_all();
+        bool ran = false;
+        std::vector<model::ObjectKey> keys;
+        for (const auto& [k, t] : due)
+          if (t <= now) keys.push_back(k);
+        for (const auto& k : keys) {
+          const long before = cluster.resource_version();
+          ran = true;
+          auto r = k.kind == "Rollout" ? rollouts.reconcile(cluster, k, now)
+                                       : analysis.reconcile(cluster, k, now);
+          due[k] = r.requeue_after ? now + *r.requeue_after : SimTime::max();
+          if (cluster.resource_version() != before) wake_all();
+          if (r.requeue_after && *r.requeue_after == SimDuration{0}) due[k] = now;
+        }
+        if (!ran) break;
+      }
+      SimTime next = SimTime::max();
+      for (auto& [k, t] : due) next = std::min(next, t);
+      if (next > until) break;
+      now = std::max(now, next);
+    }
+    now = until;
+  }
+
+  void wake_all() {
+    for (auto& [k, o] : cluster.objects()) {
+      if (k.kind == "Rollout") {
+        due[k] = now;
+      } else if (k.kind == "AnalysisRun") {
+        const std::string phase = o.body().value("status", nlohmann::json::object()).value("phase", "");
+        if (phase != "Successful" && phase != "Failed" && phase != "Error" && phase != "Inconclusive") {
+          auto it = due.find(k);
+          if (it == due.end() || it->second == SimTime::max() ||
+              o.body()["spec"].value("terminate", false))
+            due[k] = now;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace rehearse::rollouts::testing

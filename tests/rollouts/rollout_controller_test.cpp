@@ -1,0 +1,390 @@
+// The Rollout and AnalysisRun controllers over a tiny std::map-backed ClusterClient, with a
+// stand-in ReplicaSet controller that makes pods available at once (or never).
+// Facts checked: reference sections 2 (one step per reconcile, pause/analysis semantics),
+// 3.3-3.4 (traffic-routed replicas, abort hold), 4.2 (Istio weights), 5 (analysis outcome
+// handling, unbounded metrics rejected), 8 (abort/retry/promote/deadline), 9.2 (phases), 10.
+#include "engine/rollouts/rollout_controller.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "engine/model/manifest_loader.hpp"
+#include "engine/rollouts/sequence_provider.hpp"
+#include "tests/rollouts/fake_cluster.hpp"
+
+using namespace rehearse;
+using namespace rehearse::rollouts;
+using nlohmann::json;
+using rehearse::rollouts::testing::FakeCluster;
+using rehearse::rollouts::testing::Sim;
+
+namespace {
+
+const char* kRollout = R"(
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: fraud-detector, namespace: ml}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: fd}}
+  template:
+    metadata: {labels: {app: fd}}
+    spec: {containers: [{name: model, image: "fd:v1"}]}
+  strategy:
+    canary:
+      canaryService: fd-canary
+      stableService: fd-stable
+      trafficRouting:
+        istio: {virtualService: {name: fd-vs, routes: [primary]}}
+      steps:
+      - setWeight: 10
+      - pause: {duration: 5m}
+      - analysis: {templates: [{templateName: latency}]}
+      - setWeight: 50
+      - pause: {}
+      - setWeight: 100
+)";
+
+const char* kTemplate = R"(
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: latency, namespace: ml}
+spec:
+  metrics:
+  - name: p99
+    interval: 1m
+    count: 3
+    failureLimit: 1
+    successCondition: result < 50
+    provider: {prometheus: {query: q}}
+)";
+
+const char* kSupport = R"(
+apiVersion: v1
+kind: Service
+metadata: {name: fd-canary, namespace: ml}
+spec: {selector: {app: fd}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: fd-stable, namespace: ml}
+spec: {selector: {app: fd}}
+---
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: fd-vs, namespace: ml}
+spec:
+  hosts: [fd]
+  http:
+  - name: primary
+    route:
+    - destination: {host: fd-stable}
+      weight: 100
+    - destination: {host: fd-canary}
+      weight: 0
+)";
+
+const model::ObjectKey kKey{"argoproj.io", "Rollout", "ml", "fraud-detector"};
+
+json status(Sim& sim) { return sim.cluster.get(kKey)->body()["status"]; }
+
+std::pair<int, int> vs_weights(Sim& sim) {
+  auto vs = sim.cluster.get({"networking.istio.io", "VirtualService", "ml", "fd-vs"});
+  int stable = -1, canary = -1;
+  for (const auto& d : vs->body()["spec"]["http"][0]["route"]) {
+    if (d["destination"]["host"] == "fd-stable") stable = d["weight"];
+    if (d["destination"]["host"] == "fd-canary") canary = d["weight"];
+  }
+  return {canary, stable};
+}
+
+void set_image(Sim& sim, const std::string& image) {
+  auto r = sim.cluster.get(kKey);
+  json body = r->body();
+  body["spec"]["template"]["spec"]["containers"][0]["image"] = image;
+  ASSERT_TRUE(sim.cluster.update(model::Object(model::JsonBox(body))).ok());
+}
+
+Sim deployed(const char* rollout = kRollout) {
+  Sim sim;
+  sim.load(kSupport);
+  sim.load(kTemplate);
+  sim.load(rollout);
+  sim.run_for(sim::seconds(5));
+  return sim;
+}
+
+}  // namespace
+
+TEST(RolloutController, FirstDeployIsPromotedImmediatelyAndSkipsTheSteps) {
+  Sim sim = deployed();
+  json st = status(sim);
+  EXPECT_EQ(st["phase"], "Healthy");
+  EXPECT_EQ(st["stableRS"], st["currentPodHash"]);
+  EXPECT_EQ(st["currentStepIndex"], 6);
+  EXPECT_EQ(sim.replicas_of(st["stableRS"]), 4);
+  EXPECT_EQ(sim.cluster.count("AnalysisRun"), 0);
+  auto svc = sim.cluster.get({"", "Service", "ml", "fd-stable"});
+  EXPECT_EQ(svc->body()["spec"]["selector"][kPodTemplateHashLabel], st["stableRS"]);
+}
+
+TEST(RolloutController, CanaryWithIstioFollowsTheStepsToFullPromotion) {
+  Sim sim = deployed();
+  const std::string v1 = status(sim)["stableRS"];
+  for (int i = 0; i < 3; ++i) sim.provider.add("p99", ProviderResult::of(20.0));
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(10));
+  json st = status(sim);
+  const std::string v2 = st["currentPodHash"];
+  ASSERT_NE(v1, v2);
+  // setWeight 10 done, now at the 5 minute pause: canary ceil(0.1 * 4) = 1, stable stays 4.
+  EXPECT_EQ(st["currentStepIndex"], 1);
+  EXPECT_EQ(st["phase"], "Paused");
+  EXPECT_EQ(st["message"], "CanaryPauseStep");
+  EXPECT_EQ(sim.replicas_of(v2), 1);
+  EXPECT_EQ(sim.replicas_of(v1), 4);
+  EXPECT_EQ(vs_weights(sim), std::make_pair(10, 90));
+  // After the pause, the analysis (3 measurements a minute apart) passes, then setWeight 50
+  // and the indefinite pause.
+  sim.run_for(sim::minutes(8));
+  st = status(sim);
+  EXPECT_EQ(st["currentStepIndex"], 4);
+  EXPECT_EQ(st["phase"], "Paused");
+  EXPECT_EQ(sim.replicas_of(v2), 2);
+  EXPECT_EQ(vs_weights(sim), std::make_pair(50, 50));
+  EXPECT_EQ(sim.cluster.count("AnalysisRun"), 1);
+  sim.run_for(sim::hours(1));
+  EXPECT_EQ(status(sim)["currentStepIndex"], 4);  // waits for promote
+  ASSERT_TRUE(promote(sim.cluster, kKey, false).ok());
+  sim.run_for(sim::seconds(10));
+  st = status(sim);
+  EXPECT_EQ(st["phase"], "Healthy");
+  EXPECT_EQ(st["stableRS"], v2);
+  EXPECT_EQ(sim.replicas_of(v2), 4);
+  EXPECT_EQ(vs_weights(sim), std::make_pair(0, 100));  // both services select v2 now
+  // The previous stable is scaled down scaleDownDelaySeconds (30 s) after promotion.
+  EXPECT_EQ(sim.replicas_of(v1), 4);
+  sim.run_for(sim::seconds(40));
+  EXPECT_EQ(sim.replicas_of(v1), 0);
+}
+
+TEST(RolloutController, OnlyOneStepAdvancesPerReconcile) {
+  const std::string two_weights = std::string(kRollout).replace(
+      std::string(kRollout).find("      - pause: {duration: 5m}\n"),
+      std::string("      - pause: {duration: 5m}\n").size(), "      - setWeight: 10\n");
+  Sim sim = deployed(two_weights.c_str());
+  set_image(sim, "fd:v2");
+  // Reconcile by hand: reset pass, then scaling passes, then step passes.
+  std::vector<int> indexes;
+  for (int i = 0; i < 12; ++i) {
+    sim.reconcile_rollout_once();
+    sim.make_replica_sets_ready();
+    indexes.push_back(status(sim).value("currentStepIndex", 0));
+  }
+  for (size_t i = 1; i < indexes.size(); ++i) EXPECT_LE(indexes[i] - indexes[i - 1], 1);
+}
+
+TEST(RolloutController, FailedStepAnalysisAbortsAndHoldsTheCanaryForThirtySeconds) {
+  Sim sim = deployed();
+  const std::string v1 = status(sim)["stableRS"];
+  for (int i = 0; i < 3; ++i) sim.provider.add("p99", ProviderResult::of(90.0));
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(10));
+  const std::string v2 = status(sim)["currentPodHash"];
+  sim.run_for(sim::minutes(5));   // pause ends, analysis starts
+  sim.run_for(sim::seconds(65));  // second failure a minute later: failed 2 > limit 1
+  json st = status(sim);
+  EXPECT_EQ(st["abort"], true);
+  EXPECT_EQ(st["phase"], "Degraded");
+  EXPECT_EQ(st["message"].get<std::string>().rfind(
+                "RolloutAborted: Rollout aborted update to revision 2: Step-based analysis phase failed", 0),
+            0u)
+      << st["message"];
+  EXPECT_EQ(st["currentStepIndex"], 0);
+  EXPECT_EQ(vs_weights(sim), std::make_pair(0, 100));
+  EXPECT_EQ(sim.cluster.get({"", "Service", "ml", "fd-canary"})->body()["spec"]["selector"]
+                           [kPodTemplateHashLabel],
+            v1);
+  EXPECT_EQ(sim.replicas_of(v2), 1);  // held by abortScaleDownDelaySeconds
+  sim.run_for(sim::seconds(35));
+  EXPECT_EQ(sim.replicas_of(v2), 0);
+  EXPECT_EQ(sim.replicas_of(v1), 4);
+}
+
+TEST(RolloutController, RetryAfterAbortRestartsTheStepsWithNewAnalysisRuns) {
+  Sim sim = deployed();
+  for (int i = 0; i < 2; ++i) sim.provider.add("p99", ProviderResult::of(90.0));
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::minutes(8));
+  ASSERT_EQ(status(sim)["abort"], true);
+  for (int i = 0; i < 3; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
+  ASSERT_TRUE(retry_rollout(sim.cluster, kKey).ok());
+  sim.run_for(sim::seconds(10));
+  json st = status(sim);
+  EXPECT_EQ(st["abort"], false);
+  EXPECT_EQ(st["currentStepIndex"], 1);
+  EXPECT_EQ(st["phase"], "Paused");
+  sim.run_for(sim::minutes(9));
+  EXPECT_EQ(status(sim)["currentStepIndex"], 4);
+  EXPECT_EQ(sim.cluster.count("AnalysisRun"), 2);
+}
+
+TEST(RolloutController, UserAbortSetsWeightZeroAndDegraded) {
+  Sim sim = deployed();
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(10));
+  ASSERT_TRUE(abort_rollout(sim.cluster, kKey).ok());
+  sim.run_for(sim::seconds(2));
+  json st = status(sim);
+  EXPECT_EQ(st["phase"], "Degraded");
+  EXPECT_EQ(vs_weights(sim), std::make_pair(0, 100));
+}
+
+TEST(RolloutController, PromoteFullSkipsRemainingStepsAndAnalysis) {
+  Sim sim = deployed();
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(10));
+  ASSERT_TRUE(promote(sim.cluster, kKey, true).ok());
+  sim.run_for(sim::seconds(10));
+  json st = status(sim);
+  EXPECT_EQ(st["phase"], "Healthy");
+  EXPECT_EQ(st["stableRS"], st["currentPodHash"]);
+  EXPECT_EQ(sim.cluster.count("AnalysisRun"), 0);
+}
+
+TEST(RolloutController, UnboundedMetricInAStepAnalysisMakesTheRolloutInvalid) {
+  Sim sim;
+  sim.load(kSupport);
+  std::string tmpl = kTemplate;
+  tmpl.replace(tmpl.find("    count: 3\n"), std::string("    count: 3\n").size(), "");
+  sim.load(tmpl.c_str());
+  sim.load(kRollout);
+  sim.run_for(sim::seconds(5));
+  json st = status(sim);
+  EXPECT_EQ(st["phase"], "Degraded");
+  EXPECT_EQ(st["message"],
+            "InvalidSpec: AnalysisTemplate latency has metric p99 which runs indefinitely. "
+            "Invalid value for count: <nil>");
+}
+
+TEST(RolloutController, BasicCanaryApproximatesTheWeightWithPods) {
+  const char* basic = R"(
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: fraud-detector, namespace: ml}
+spec:
+  replicas: 10
+  selector: {matchLabels: {app: fd}}
+  template:
+    metadata: {labels: {app: fd}}
+    spec: {containers: [{name: model, image: "fd:v1"}]}
+  strategy:
+    canary:
+      steps:
+      - setWeight: 20
+      - pause: {}
+)";
+  Sim sim;
+  sim.load(basic);
+  sim.run_for(sim::seconds(5));
+  const std::string v1 = status(sim)["stableRS"];
+  EXPECT_EQ(sim.replicas_of(v1), 10);
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(30));
+  json st = status(sim);
+  EXPECT_EQ(st["currentStepIndex"], 1);
+  EXPECT_EQ(sim.replicas_of(st["currentPodHash"]), 2);
+  EXPECT_EQ(sim.replicas_of(v1), 8);
+  EXPECT_EQ(st["phase"], "Paused");
+  // Surge never exceeded R + 25% (ceil 2.5 = 3) pods in total.
+  EXPECT_LE(sim.max_total_replicas, 13);
+}
+
+TEST(RolloutController, ProgressDeadlineExceededIsDegradedAndCanAbort) {
+  std::string r = kRollout;
+  r.replace(r.find("  replicas: 4\n"), std::string("  replicas: 4\n").size(),
+            "  replicas: 4\n  progressDeadlineSeconds: 60\n  progressDeadlineAbort: true\n");
+  Sim sim = deployed(r.c_str());
+  sim.pods_become_ready = false;
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(90));
+  json st = status(sim);
+  EXPECT_EQ(st["abort"], true);
+  EXPECT_EQ(st["phase"], "Degraded");
+  EXPECT_NE(st["message"].get<std::string>().find("has timed out progressing"), std::string::npos)
+      << st["message"];
+}
+
+TEST(RolloutController, BlueGreenWaitsForPromotionThenSwitchesActive) {
+  const char* bg = R"(
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: fraud-detector, namespace: ml}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: fd}}
+  template:
+    metadata: {labels: {app: fd}}
+    spec: {containers: [{name: model, image: "fd:v1"}]}
+  strategy:
+    blueGreen:
+      activeService: fd-stable
+      previewService: fd-canary
+      autoPromotionEnabled: false
+)";
+  Sim sim;
+  sim.load(kSupport);
+  sim.load(bg);
+  sim.run_for(sim::seconds(5));
+  json st = status(sim);
+  const std::string v1 = st["stableRS"];
+  EXPECT_EQ(st["phase"], "Healthy");
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(10));
+  st = status(sim);
+  const std::string v2 = st["currentPodHash"];
+  EXPECT_EQ(st["phase"], "Paused");
+  EXPECT_EQ(st["message"], "BlueGreenPause");
+  auto selector = [&](const char* svc) {
+    return sim.cluster.get({"", "Service", "ml", svc})->body()["spec"]["selector"][kPodTemplateHashLabel];
+  };
+  EXPECT_EQ(selector("fd-canary"), v2);
+  EXPECT_EQ(selector("fd-stable"), v1);
+  ASSERT_TRUE(promote(sim.cluster, kKey, false).ok());
+  sim.run_for(sim::seconds(5));
+  EXPECT_EQ(selector("fd-stable"), v2);
+  EXPECT_EQ(status(sim)["phase"], "Healthy");
+  EXPECT_EQ(sim.replicas_of(v1), 2);
+  sim.run_for(sim::seconds(35));
+  EXPECT_EQ(sim.replicas_of(v1), 0);
+}
+
+TEST(AnalysisRunController, WritesStatusAndRequeuesAtTheNextMeasurement) {
+  Sim sim;
+  sim.load(R"(
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisRun
+metadata: {name: run, namespace: ml}
+spec:
+  args: [{name: svc, value: api}]
+  metrics:
+  - name: p99
+    interval: 1m
+    count: 2
+    successCondition: result < 50
+    provider: {prometheus: {query: "q{svc='{{args.svc}}'}"}}
+)");
+  sim.provider.add("p99", ProviderResult::of(10.0));
+  sim.provider.add("p99", ProviderResult::of(10.0));
+  AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
+  const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
+  auto r = arc.reconcile(sim.cluster, key, sim.now);
+  ASSERT_TRUE(r.requeue_after.has_value());
+  EXPECT_EQ(*r.requeue_after, sim::minutes(1));
+  EXPECT_EQ(sim.cluster.get(key)->body()["status"]["phase"], "Running");
+  r = arc.reconcile(sim.cluster, key, sim.now + sim::minutes(1));
+  EXPECT_FALSE(r.requeue_after.has_value());
+  EXPECT_EQ(sim.cluster.get(key)->body()["status"]["phase"], "Successful");
+}
