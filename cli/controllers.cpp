@@ -1,5 +1,6 @@
 #include "cli/controllers.hpp"
 
+#include "sim/flux/flux_controller.hpp"
 #include "sim/world/controller.hpp"
 
 namespace rehearse::cli {
@@ -8,6 +9,7 @@ sim::ControllerCatalog& default_catalog() {
   // Built once, read-only afterwards (shared by the --jobs threads).
   static sim::ControllerCatalog catalog = [] {
     sim::ControllerCatalog c;
+    sim::register_flux(c);
     return c;
   }();
   return catalog;
