@@ -178,7 +178,7 @@ class Converter {
       case YAML::NodeType::Sequence: {
         json arr = json::array();
         size_t i = 0;
-        for (const auto& item : node) {
+        for (const YAML::Node item : node) {
           size_t mark = pointer.size();
           pointer += '/';
           pointer += std::to_string(i++);
@@ -202,7 +202,9 @@ class Converter {
     std::vector<const YAML::Node*> merges;
     std::vector<YAML::Node> merge_storage;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& k = it->first;
+      // yaml-cpp's iterator yields a temporary pair: copy the (cheap, shared) handles.
+      const YAML::Node k = it->first;
+      const YAML::Node v = it->second;
       if (!k.IsScalar() && !k.IsNull()) {
         diags_.error(pos(k.Mark()), "yaml-complex-key",
                      "only scalar mapping keys are supported");
@@ -210,7 +212,7 @@ class Converter {
       }
       std::string key = k.IsNull() ? std::string("null") : k.Scalar();
       if (key == "<<" && k.Tag() == "?") {
-        merge_storage.push_back(it->second);
+        merge_storage.push_back(v);
         continue;
       }
       if (!seen.insert(key).second) {
@@ -223,7 +225,7 @@ class Converter {
       pointer += '/';
       pointer += escape_pointer_token(key);
       record(pointer, k.Mark());
-      obj[key] = convert(it->second, pointer, depth + 1);
+      obj[key] = convert(v, pointer, depth + 1);
       pointer.resize(mark);
       if (failed_) return obj;
     }
