@@ -258,12 +258,20 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
     kustomize::BuildOptions bo;
     bo.generate_if_missing = true;
     bo.flux_overlay = spec.overlay;
-    auto built = kustomize::build(*art->files, dir, diags, bo);
     auto build_failed = [&](const std::string& msg) {
       return fail_with("BuildFailed", msg, retry, "flux.kustomization.build-failed");
     };
-    if (!built) return build_failed(built.error().message);
-    std::vector<model::Object> objects = std::move(*built);
+    // The artifact view depends on the source's ignore rules too.
+    std::string cache_key = src_key.str() + "\n" + src->body().value("spec", json::object()).value("ignore", "") +
+                            "\n" + revision + "\n" + dir + "\n" + (spec.overlay->is_null() ? "" : spec.overlay->dump());
+    auto cached = build_cache_.find(cache_key);
+    if (cached == build_cache_.end()) {
+      auto built = kustomize::build(*art->files, dir, diags, bo);
+      if (!built) return build_failed(built.error().message);
+      if (build_cache_.size() >= 512) build_cache_.clear();
+      cached = build_cache_.emplace(cache_key, std::move(*built)).first;
+    }
+    std::vector<model::Object> objects = cached->second;
     if (spec.post_build) {
       std::vector<kustomize::SubstituteSource> from;
       for (const auto& f : spec.substitute_from) {

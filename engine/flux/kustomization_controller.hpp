@@ -70,6 +70,9 @@ class KustomizationController {
     std::vector<model::ObjectKey> targets;
   };
   std::map<model::ObjectKey, HealthWait> waits_;
+  // kustomize build output by (artifact revision, directory, overlay): a build is a pure
+  // function of them, and intervals re-run it on unchanged revisions. Bounded.
+  std::map<std::string, std::vector<model::Object>> build_cache_;
 };
 
 // The GroupVersionKind-independent key of a Kustomization or HelmRelease named in an event.
