@@ -1,6 +1,8 @@
 #include "engine/argocd/app_status.hpp"
 
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -44,34 +46,44 @@ AppStatus compare_app(const std::vector<model::Object>& desired,
                       const std::vector<model::Object>& live, const CompareSettings& settings) {
   AppStatus out;
   model::KindRegistry kinds = settings.kinds ? *settings.kinds : model::KindRegistry{};
+  // Views into the inputs and settings; the hash containers are probed, never iterated.
   struct Key {
-    std::string group, kind, ns, name;
-    auto operator<=>(const Key&) const = default;
+    std::string_view group, kind, ns, name;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      std::hash<std::string_view> h;
+      return ((h(k.name) * 31 + h(k.kind)) * 31 + h(k.ns)) * 31 + h(k.group);
+    }
   };
   auto key_of = [&](const model::Object& o, const std::string& ns) {
-    return Key{o.key().group, o.kind(), kinds.is_namespaced(o.key().group, o.kind()) ? ns : "", o.name()};
+    return Key{o.key().group, o.kind(),
+               kinds.is_namespaced(o.key().group, o.kind()) ? std::string_view(ns) : std::string_view{}, o.name()};
   };
-  std::map<Key, const model::Object*> live_by_key;
+  std::unordered_map<Key, const model::Object*, KeyHash> live_by_key;  // determinism: ok (never iterated)
+  live_by_key.reserve(live.size());
   for (const auto& l : live) live_by_key.emplace(key_of(l, l.ns()), &l);
 
   diff::DiffOptions dopts;
   dopts.ignore = settings.ignore_differences;
   std::vector<AppResource> agg;
   agg.reserve(desired.size());
-  std::map<Key, bool> paired;
+  std::unordered_set<Key, KeyHash> paired;  // determinism: ok (never iterated)
+  paired.reserve(desired.size());
   for (const auto& o : desired) {
-    std::string ns = o.ns().empty() ? settings.dest_namespace : o.ns();
+    const std::string& ns = o.ns().empty() ? settings.dest_namespace : o.ns();
     Key k = key_of(o, ns);
     auto it = live_by_key.find(k);
     const model::Object* l = it == live_by_key.end() ? nullptr : it->second;
-    paired[k] = true;
+    paired.insert(k);
     AppResource ar{&o, l, l ? health::assess(*l) : std::nullopt};
     agg.push_back(ar);
     // Hooks and Skip resources are excluded from sync status (§10.1).
     if (is_hook(o.body()) || is_skip(o.body())) continue;
     ResourceStatus rs;
     rs.key = o.key();
-    rs.key.ns = k.ns;
+    rs.key.ns = std::string(k.ns);
     if (!l) {
       rs.status = SyncStatus::OutOfSync;
       rs.health = health::HealthResult{health::Status::Missing, "", {}};

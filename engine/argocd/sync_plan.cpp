@@ -5,6 +5,8 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -40,10 +42,23 @@ std::string lower(std::string s) {
 }
 
 // Pairing key (§1): (group, kind, namespace, name); namespace ignored for cluster-scoped kinds.
+// Views into the input objects or the settings, which outlive the planning; the hash maps
+// below are only probed, never iterated, so their order cannot reach the output.
 struct PairKey {
-  std::string group, kind, ns, name;
-  auto operator<=>(const PairKey&) const = default;
+  std::string_view group, kind, ns, name;
+  bool operator==(const PairKey&) const = default;
 };
+struct PairKeyHash {
+  size_t operator()(const PairKey& k) const {
+    std::hash<std::string_view> h;
+    size_t x = h(k.name);
+    x = x * 31 + h(k.kind);
+    x = x * 31 + h(k.ns);
+    return x * 31 + h(k.group);
+  }
+};
+using PairMap = std::unordered_map<PairKey, const model::Object*, PairKeyHash>;  // determinism: ok (probed, never iterated)
+using PairSet = std::unordered_set<PairKey, PairKeyHash>;  // determinism: ok (probed, never iterated)
 
 std::string generate_name_of(const json& body) {
   auto md = body.find("metadata");
@@ -143,12 +158,14 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
   }
   auto namespaced = [&](const std::string& g, const std::string& k) { return kinds.is_namespaced(g, k); };
   auto pair_key = [&](const model::ObjectKey& k, const std::string& ns) {
-    return PairKey{k.group, k.kind, namespaced(k.group, k.kind) ? ns : std::string{}, k.name};
+    return PairKey{k.group, k.kind, namespaced(k.group, k.kind) ? std::string_view(ns) : std::string_view{},
+                   k.name};
   };
 
   // Live index: any live object pairs with a target of the same key (adoption); only tracked
   // ones are prune candidates (§1, §5).
-  std::map<PairKey, const model::Object*> live_by_key;
+  PairMap live_by_key;
+  live_by_key.reserve(live.size());
   for (const auto& l : live) live_by_key.emplace(pair_key(l.key(), l.ns()), &l);
 
   const bool selective = settings.resources.has_value();
@@ -161,13 +178,14 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
   };
   const bool skip_hooks = settings.skip_hooks || selective;
 
-  auto effective_ns = [&](const model::Object& o) {
+  auto effective_ns = [&](const model::Object& o) -> const std::string& {
     return o.ns().empty() ? settings.dest_namespace : o.ns();
   };
 
   std::vector<SyncTask> tasks;
-  std::set<PairKey> paired;
-  std::set<PairKey> seen_targets;
+  PairSet paired, seen_targets;
+  paired.reserve(desired.size());
+  seen_targets.reserve(desired.size());
   bool ns_manifest_for_dest = false;
   size_t managed_resources = 0;
 
@@ -225,7 +243,7 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
     t.api_version = o.api_version();
     t.ordering_ns = effective_ns(o);
     t.key = o.key();
-    t.key.ns = pk.ns;
+    t.key.ns = std::string(pk.ns);
     t.wave = wave_of(body);
     t.operation = l ? TaskOperation::Update : TaskOperation::Create;
     tasks.push_back(std::move(t));
@@ -350,10 +368,26 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
   // excludes except for a hook and a resource of identical identity.
   {
     // Sort indexes, then permute once: SyncTask is large and moves are not free.
+    // The numeric part of task_less (phase, wave, kind rank) is computed once per task.
+    struct SortKey {
+      int phase, wave, rank;
+      size_t index;
+    };
+    std::vector<SortKey> keys(tasks.size());
+    for (size_t k = 0; k < keys.size(); ++k)
+      keys[k] = {phase_rank(tasks[k].phase), tasks[k].wave, kind_rank(tasks[k].key.kind), k};
+    std::stable_sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
+      if (a.phase != b.phase) return a.phase < b.phase;
+      if (a.wave != b.wave) return a.wave < b.wave;
+      if (a.rank != b.rank) return a.rank < b.rank;
+      const model::ObjectKey& ka = tasks[a.index].key;
+      const model::ObjectKey& kb = tasks[b.index].key;
+      if (int c = ka.name.compare(kb.name)) return c < 0;
+      if (int c = ka.group.compare(kb.group)) return c < 0;
+      return ka.ns < kb.ns;
+    });
     std::vector<size_t> idx(tasks.size());
-    for (size_t k = 0; k < idx.size(); ++k) idx[k] = k;
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](size_t a, size_t b) { return task_less(tasks[a], tasks[b]); });
+    for (size_t k = 0; k < idx.size(); ++k) idx[k] = keys[k].index;
     std::vector<SyncTask> sorted;
     sorted.reserve(tasks.size());
     for (size_t k : idx) sorted.push_back(std::move(tasks[k]));

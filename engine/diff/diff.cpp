@@ -396,88 +396,132 @@ struct Comparer {
   bool skip_status = false;
   bool skip_creation_timestamp = false;
 
-  bool skipped(const std::string& at, const std::string& key) const {
+  // The current location as a stack of segments; the JSON pointer string is only built when
+  // a difference is noted (most visited fields are equal). Keys and names are views into
+  // the documents being compared, which outlive the comparison.
+  struct Seg {
+    std::string_view key;
+    size_t index = 0;
+    bool is_index = false;
+  };
+  std::vector<Seg> at;
+
+  bool skipped(std::string_view key) const {
     if (at.empty()) return skip_status && key == "status";
-    return skip_creation_timestamp && at == "/metadata" && key == "creationTimestamp";
+    return skip_creation_timestamp && at.size() == 1 && !at[0].is_index && at[0].key == "metadata" &&
+           key == "creationTimestamp";
   }
 
-  void note(const std::string& p) {
+  std::string pointer() const {
+    std::string p;
+    for (const auto& s : at) {
+      p += '/';
+      if (s.is_index) p += std::to_string(s.index);
+      else p += escape_token(s.key);
+    }
+    return p;
+  }
+
+  void note() {
     modified = true;
-    if (paths.size() < kMaxPaths) paths.push_back(p.empty() ? "/" : p);
+    if (paths.size() < kMaxPaths) {
+      std::string p = pointer();
+      paths.push_back(p.empty() ? "/" : p);
+    }
+  }
+  void note_child(std::string_view key) {
+    at.push_back(Seg{key, 0, false});
+    note();
+    at.pop_back();
+  }
+
+  void child(std::string_view key, const json& d, const json* l, const json* last) {
+    at.push_back(Seg{key, 0, false});
+    covered(d, l, last);
+    at.pop_back();
+  }
+
+  static const json* find_named(const json* arr, std::string_view name) {
+    if (!arr) return nullptr;
+    for (const auto& e : *arr)
+      if (e["name"].get_ref<const std::string&>() == name) return &e;
+    return nullptr;
   }
 
   // Git value `d` against live value `l` (nullptr = absent); `last` is the last-applied
   // value at the same place (nullptr = absent).
-  void covered(const json& d, const json* l, const json* last, const std::string& at) {
+  void covered(const json& d, const json* l, const json* last) {
     if (d.is_null()) {
       // A null in Git means "unset" (merge-patch semantics): drift only if live still has it
       // and last-applied owned it.
       return;
     }
     if (!l) {
-      note(at);
+      note();
       return;
     }
     if (d.is_object()) {
       if (!l->is_object()) {
-        note(at);
+        note();
         return;
       }
+      const bool last_obj = last && last->is_object();
       for (auto it = d.begin(); it != d.end(); ++it) {
-        if (skipped(at, it.key())) continue;
-        auto li = l->find(it.key());
+        const std::string& key = it.key();
+        if (skipped(key)) continue;
+        auto li = l->find(key);
         const json* lv = li == l->end() ? nullptr : &*li;
         const json* lastv = nullptr;
-        if (last && last->is_object()) {
-          auto la = last->find(it.key());
+        if (last_obj) {
+          auto la = last->find(key);
           if (la != last->end()) lastv = &*la;
         }
         if (it->is_null() && !lv) continue;
-        covered(*it, lv, lastv, at + "/" + escape_token(it.key()));
+        child(key, *it, lv, lastv);
       }
       // Fields last-applied had, Git dropped, and live still carries.
-      if (last && last->is_object()) {
+      if (last_obj) {
         for (auto it = last->begin(); it != last->end(); ++it)
-          if (!d.contains(it.key()) && l->contains(it.key()) && !skipped(at, it.key()))
-            note(at + "/" + escape_token(it.key()));
+          if (!d.contains(it.key()) && l->contains(it.key()) && !skipped(it.key())) note_child(it.key());
       }
       return;
     }
     if (d.is_array()) {
       if (!l->is_array()) {
-        note(at);
+        note();
         return;
       }
       if (all_named(d) && (l->empty() || all_named(*l))) {
-        std::map<std::string, const json*> live_by_name, last_by_name;
-        for (const auto& e : *l) live_by_name[e["name"].get<std::string>()] = &e;
-        if (last && all_named(*last))
-          for (const auto& e : *last) last_by_name[e["name"].get<std::string>()] = &e;
-        std::set<std::string> git_names;
+        // Lists are short: linear lookups by name beat building maps.
+        const json* last_named = last && all_named(*last) ? last : nullptr;
         for (const auto& e : d) {
-          std::string n = e["name"].get<std::string>();
-          git_names.insert(n);
-          auto li = live_by_name.find(n);
-          auto la = last_by_name.find(n);
-          covered(e, li == live_by_name.end() ? nullptr : li->second,
-                  la == last_by_name.end() ? nullptr : la->second,
-                  at + "/" + escape_token(n));
+          const std::string& n = e["name"].get_ref<const std::string&>();
+          child(n, e, find_named(l, n), find_named(last_named, n));
         }
-        for (const auto& [n, _] : last_by_name)
-          if (!git_names.count(n) && live_by_name.count(n)) note(at + "/" + escape_token(n));
+        if (last_named) {
+          // Names last-applied had, Git dropped, live still has; reported in name order.
+          std::set<std::string_view> dropped;
+          for (const auto& e : *last_named) {
+            const std::string& n = e["name"].get_ref<const std::string&>();
+            if (!find_named(&d, n) && find_named(l, n)) dropped.insert(n);
+          }
+          for (auto n : dropped) note_child(n);
+        }
         return;
       }
       if (d.size() != l->size()) {
-        note(at);
+        note();
         return;
       }
       for (size_t i = 0; i < d.size(); ++i) {
         const json* lastv = last && last->is_array() && i < last->size() ? &(*last)[i] : nullptr;
-        covered(d[i], &(*l)[i], lastv, at + "/" + std::to_string(i));
+        at.push_back(Seg{{}, i, true});
+        covered(d[i], &(*l)[i], lastv);
+        at.pop_back();
       }
       return;
     }
-    if (!scalar_equal(d, *l)) note(at);
+    if (!scalar_equal(d, *l)) note();
   }
 };
 
@@ -650,8 +694,11 @@ DiffResult compare(const json& desired, const json& live, std::string_view group
                    std::string_view kind, const DiffOptions& options) {
   DiffResult out;
   json last;  // null = absent
-  if (const json* ann = resolve(live, Tokens{"metadata", "annotations", std::string(kLastAppliedAnnotation)});
-      ann && ann->is_string()) {
+  const json* ann = nullptr;
+  if (auto md = live.find("metadata"); live.is_object() && md != live.end() && md->is_object())
+    if (auto an = md->find("annotations"); an != md->end() && an->is_object())
+      if (auto v = an->find(kLastAppliedAnnotation); v != an->end()) ann = &*v;
+  if (ann && ann->is_string()) {
     last = json::parse(ann->get<std::string>(), nullptr, false);
     if (last.is_discarded() || !last.is_object()) last = nullptr;
   }
@@ -671,7 +718,7 @@ DiffResult compare(const json& desired, const json& live, std::string_view group
     if (!last.is_null()) normalize(last, group, kind, options.ignore_status);
     c.skip_status = options.ignore_status;
     c.skip_creation_timestamp = true;
-    c.covered(desired, &live, last.is_null() ? nullptr : &last, "");
+    c.covered(desired, &live, last.is_null() ? nullptr : &last);
     out.modified = c.modified;
     return out;
   }
@@ -685,7 +732,7 @@ DiffResult compare(const json& desired, const json& live, std::string_view group
     apply_ignore_rules(l, options.ignore, group, kind, &live);
     if (!last.is_null()) apply_ignore_rules(last, options.ignore, group, kind, &live);
   }
-  c.covered(d, &l, last.is_null() ? nullptr : &last, "");
+  c.covered(d, &l, last.is_null() ? nullptr : &last);
   out.modified = c.modified;
   return out;
 }
