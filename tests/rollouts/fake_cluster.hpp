@@ -5,6 +5,7 @@
 // server (sim/cluster): no watches, no GC, resourceVersion is a counter, merge patch only.
 
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -100,7 +101,9 @@ class FakeCluster : public model::ClusterClient {
   long rv_ = 0;
 };
 
-// Drives the controllers on a virtual clock.
+// Drives the controllers on a virtual clock. A change made while reconciling an object
+// wakes the Rollouts and running AnalysisRuns of the same namespace (standing in for
+// watches); the stand-in ReplicaSet controller runs after every reconcile.
 struct Sim {
   FakeCluster cluster;
   SequenceProvider provider;
@@ -109,22 +112,25 @@ struct Sim {
   SimTime now = sim::kSimStart;
   bool pods_become_ready = true;
   int max_total_replicas = 0;
-  std::map<model::ObjectKey, SimTime> due;  // next reconcile time per object
+  long reconciles = 0;
 
   void load(const char* yaml) {
     model::Diagnostics diags;
     for (auto& o : model::load_manifests_text(yaml, "inline.yaml", diags)) {
-      if (o.kind() == "Rollout" || o.kind() == "AnalysisRun") due[o.key()] = now;
+      const std::string ns = o.ns();
       (void)cluster.create(std::move(o));
+      wake_namespace(ns);
     }
   }
 
-  // The stand-in ReplicaSet controller; true when some status changed.
-  bool make_replica_sets_ready() {
+  // The stand-in ReplicaSet controller for one namespace; true when some status changed.
+  bool settle_replica_sets(const std::string& ns) {
     int total = 0;
     bool changed = false;
-    for (auto& [k, o] : cluster.objects()) {
-      if (k.kind != "ReplicaSet") continue;
+    auto& objs = cluster.objects();
+    for (auto it = objs.lower_bound({"apps", "ReplicaSet", ns, ""});
+         it != objs.end() && it->first.kind == "ReplicaSet" && it->first.ns == ns; ++it) {
+      model::Object& o = it->second;
       const int spec = o.body()["spec"].value("replicas", 1);
       const int avail = pods_become_ready ? spec : 0;
       nlohmann::json st = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
@@ -135,6 +141,13 @@ struct Sim {
       total += spec;
     }
     max_total_replicas = std::max(max_total_replicas, total);
+    return changed;
+  }
+  bool make_replica_sets_ready() {
+    std::set<std::string> namespaces;
+    for (auto& [k, o] : cluster.objects()) namespaces.insert(k.ns);
+    bool changed = false;
+    for (const auto& ns : namespaces) changed |= settle_replica_sets(ns);
     return changed;
   }
 
@@ -155,52 +168,72 @@ struct Sim {
     return -1;
   }
 
-  // Runs every controller that is due until `until`. Any change in the cluster makes every
-  // Rollout and running AnalysisRun due again at once (standing in for watches).
+  void schedule(const model::ObjectKey& k, SimTime t) {
+    auto it = due_.find(k);
+    if (it != due_.end()) {
+      if (it->second <= t && it->second >= now) return;  // already due earlier
+      queue_.erase({it->second, k});
+    }
+    due_[k] = t;
+    queue_.insert({t, k});
+  }
+
+  void wake_namespace(const std::string& ns) {
+    auto& objs = cluster.objects();
+    for (const char* kind : {"Rollout", "AnalysisRun"}) {
+      for (auto it = objs.lower_bound({"argoproj.io", kind, ns, ""});
+           it != objs.end() && it->first.kind == kind && it->first.ns == ns; ++it) {
+        const auto& k = it->first;
+        if (k.kind == "Rollout") {
+          schedule(k, now);
+          continue;
+        }
+        const auto& b = it->second.body();
+        const std::string phase = b.value("status", nlohmann::json::object()).value("phase", "");
+        if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive")
+          continue;
+        auto d = due_.find(k);
+        if (d == due_.end() || d->second == SimTime::max() || b["spec"].value("terminate", false))
+          schedule(k, now);
+      }
+    }
+  }
+
+  void wake_all() {
+    std::set<std::string> namespaces;
+    for (auto& [k, o] : cluster.objects()) namespaces.insert(k.ns);
+    for (const auto& ns : namespaces) wake_namespace(ns);
+  }
+
+  // Runs every controller that is due until `until`.
   void run_for(SimDuration d) {
     const SimTime until = now + d;
+    if (make_replica_sets_ready()) {}
     wake_all();  // changes made from outside (set image, promote, abort)
-    while (true) {
-      for (int guard = 0; guard < 1000; ++guard) {
-        if (make_replica_sets_ready()) wake_all();
-        bool ran = false;
-        std::vector<model::ObjectKey> keys;
-        for (const auto& [k, t] : due)
-          if (t <= now) keys.push_back(k);
-        for (const auto& k : keys) {
-          const long before = cluster.resource_version();
-          ran = true;
-          auto r = k.kind == "Rollout" ? rollouts.reconcile(cluster, k, now)
-                                       : analysis.reconcile(cluster, k, now);
-          due[k] = r.requeue_after ? now + *r.requeue_after : SimTime::max();
-          if (cluster.resource_version() != before) wake_all();
-          if (r.requeue_after && *r.requeue_after == SimDuration{0}) due[k] = now;
-        }
-        if (!ran) break;
+    long guard = 0;
+    while (!queue_.empty() && queue_.begin()->first <= until) {
+      auto [t, k] = *queue_.begin();
+      queue_.erase(queue_.begin());
+      due_[k] = SimTime::max();
+      if (t > now) {
+        now = t;
+        guard = 0;
       }
-      SimTime next = SimTime::max();
-      for (auto& [k, t] : due) next = std::min(next, t);
-      if (next > until) break;
-      now = std::max(now, next);
+      if (++guard > 100000) break;  // a controller that never settles at one instant
+      const long before = cluster.resource_version();
+      ++reconciles;
+      auto r = k.kind == "Rollout" ? rollouts.reconcile(cluster, k, now)
+                                   : analysis.reconcile(cluster, k, now);
+      if (r.requeue_after) schedule(k, now + *r.requeue_after);
+      const bool changed = cluster.resource_version() != before;
+      if (settle_replica_sets(k.ns) || changed) wake_namespace(k.ns);
     }
     now = until;
   }
 
-  void wake_all() {
-    for (auto& [k, o] : cluster.objects()) {
-      if (k.kind == "Rollout") {
-        due[k] = now;
-      } else if (k.kind == "AnalysisRun") {
-        const std::string phase = o.body().value("status", nlohmann::json::object()).value("phase", "");
-        if (phase != "Successful" && phase != "Failed" && phase != "Error" && phase != "Inconclusive") {
-          auto it = due.find(k);
-          if (it == due.end() || it->second == SimTime::max() ||
-              o.body()["spec"].value("terminate", false))
-            due[k] = now;
-        }
-      }
-    }
-  }
+ private:
+  std::map<model::ObjectKey, SimTime> due_;
+  std::set<std::pair<SimTime, model::ObjectKey>> queue_;
 };
 
 }  // namespace rehearse::rollouts::testing
