@@ -183,6 +183,7 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
   };
 
   std::vector<SyncTask> tasks;
+  tasks.reserve(desired.size() + live.size() + 1);  // SyncTask moves are not free
   PairSet paired, seen_targets;
   paired.reserve(desired.size());
   seen_targets.reserve(desired.size());
@@ -448,6 +449,8 @@ SyncPlan plan_sync(const std::vector<model::Object>& desired, const std::vector<
 
   // SyncFail tasks run only on failure (§2.6); the rest form steps (§3.4).
   std::vector<SyncTask> ordered;
+  ordered.reserve(tasks.size());
+  plan.tasks.reserve(tasks.size());
   for (auto& t : tasks) {
     if (t.phase == SyncPhase::SyncFail) plan.sync_fail.push_back(std::move(t));
     else ordered.push_back(std::move(t));

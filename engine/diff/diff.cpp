@@ -710,8 +710,24 @@ DiffResult compare(const json& desired, const json& live, std::string_view group
     for (const auto& r : options.ignore)
       if (r.matches(group, kind, ns, name) || r.matches(group, kind, "", name)) rules_apply = true;
   }
-  const bool rewrites = (group.empty() && kind == "Secret") ||
-                        (group == "rbac.authorization.k8s.io" && (kind == "Role" || kind == "ClusterRole"));
+  // The normalizations that rewrite values (not just drop fields) need copies; most objects
+  // of those kinds have nothing to rewrite, so check the documents first.
+  auto needs_rewrite = [&](const json& o) {
+    if (!o.is_object()) return false;
+    if (group.empty() && kind == "Secret") {
+      if (o.contains("stringData")) return true;
+      if (auto dt = o.find("data"); dt != o.end() && dt->is_object())
+        for (const auto& v : *dt)
+          if (v.is_null()) return true;
+      return false;
+    }
+    if (group == "rbac.authorization.k8s.io" && (kind == "Role" || kind == "ClusterRole")) {
+      auto r = o.find("rules");
+      return r != o.end() && (r->is_null() || (r->is_array() && r->empty()));
+    }
+    return false;
+  };
+  const bool rewrites = needs_rewrite(desired) || needs_rewrite(live);
   Comparer c{out.paths};
   if (!rules_apply && !rewrites) {
     // Only dropping normalizations apply: compare in place.

@@ -473,12 +473,13 @@ std::optional<HealthResult> assess(const nlohmann::json& body, std::string_view 
       if (f.is_string() && f.get_ref<const std::string&>() == kHookFinalizer) hook_finalizer = true;
     if (!hook_finalizer) return make(Status::Progressing, "Pending deletion");
   }
-  std::string version;
-  if (const json* av = at(body, {"apiVersion"}); av && av->is_string()) {
-    auto s = av->get<std::string>();
+  auto version = [&]() -> std::string {  // only the HPA check needs it
+    const json* av = at(body, {"apiVersion"});
+    if (!av || !av->is_string()) return {};
+    const auto& s = av->get_ref<const std::string&>();
     auto slash = s.find('/');
-    version = slash == std::string::npos ? s : s.substr(slash + 1);
-  }
+    return slash == std::string::npos ? s : s.substr(slash + 1);
+  };
   switch (check_for(group, kind)) {
     case Check::None: return std::nullopt;
     case Check::Deployment: return deployment(body);
@@ -491,7 +492,7 @@ std::optional<HealthResult> assess(const nlohmann::json& body, std::string_view 
     case Check::Pvc: return pvc(body);
     case Check::Job: return job(body);
     case Check::ApiService: return apiservice(body);
-    case Check::Hpa: return hpa(body, version);
+    case Check::Hpa: return hpa(body, version());
     case Check::Workflow: return workflow(body);
     case Check::Rollout: return rollout(body);
   }
