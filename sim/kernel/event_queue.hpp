@@ -11,8 +11,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
+#include <vector>
 
 #include "sim/kernel/time.hpp"
 
@@ -22,7 +22,8 @@ using EventSeq = std::uint64_t;
 
 struct EventId {
   SimTime time{};
-  EventSeq seq = 0;  // 0: never scheduled
+  EventSeq seq = 0;   // 0: never scheduled
+  std::uint32_t slot = 0;
   bool valid() const { return seq != 0; }
   auto operator<=>(const EventId&) const = default;
 };
@@ -33,7 +34,7 @@ class EventQueue {
 
   SimTime now() const { return now_; }
   std::uint64_t dispatched() const { return dispatched_; }
-  size_t pending() const { return events_.size(); }
+  size_t pending() const { return live_; }
 
   // REQUIRES: at >= now().
   EventId schedule_at(SimTime at, std::string label, Action action);
@@ -42,8 +43,8 @@ class EventQueue {
   }
   // True when the event was pending and is now cancelled.
   bool cancel(EventId id);
-  bool is_pending(EventId id) const { return events_.count(key(id)) > 0; }
-  // Time of the next event, or nullopt-like SimTime::max() when empty.
+  bool is_pending(EventId id) const;
+  // Time of the next event, or SimTime::max() when empty.
   SimTime next_time() const;
 
   enum class Stop { Drained, ReachedHorizon, EventBudgetExhausted };
@@ -55,13 +56,26 @@ class EventQueue {
   const std::string& current_label() const { return current_label_; }
 
  private:
-  struct Event {
+  // Events live in slots (reused through a free list); the heap orders (time, seq, slot).
+  // A cancelled event's slot is freed at once and its heap entry skipped when popped
+  // (its seq no longer matches the slot's).
+  struct Slot {
+    EventSeq seq = 0;  // 0: free
     std::string label;
     Action action;
   };
-  static std::pair<std::int64_t, EventSeq> key(EventId id) { return {to_ms(id.time), id.seq}; }
+  struct Entry {
+    std::int64_t time;
+    EventSeq seq;
+    std::uint32_t slot;
+    bool operator>(const Entry& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  };
+  void drop_stale_top();
 
-  std::map<std::pair<std::int64_t, EventSeq>, Event> events_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::vector<Entry> heap_;  // min-heap by (time, seq)
+  size_t live_ = 0;
   SimTime now_{};
   EventSeq next_seq_ = 1;
   std::uint64_t dispatched_ = 0;
