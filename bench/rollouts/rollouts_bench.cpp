@@ -110,6 +110,7 @@ spec:
       sim.run_for(sim::hours(2));
     }
     benchmark::DoNotOptimize(sim.cluster.count("AnalysisRun"));
+    state.counters["reconciles"] = static_cast<double>(sim.reconciles);
   }
 }
-BENCHMARK(BM_Rollouts_CanaryTimeline)->Arg(200)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Rollouts_CanaryTimeline)->Arg(2)->Arg(10)->Arg(200)->Unit(benchmark::kMillisecond)->Iterations(1);

@@ -47,18 +47,35 @@ struct Rs {
   std::optional<SimTime> deadline;
 };
 
+// Field lookups without copying sub-documents (json::value() copies its default and the
+// found value; ReplicaSets carry whole pod templates).
+const json& field(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+int int_field(const json& j, const char* key, int fallback) {
+  const json& v = field(j, key);
+  return v.is_number_integer() ? v.get<int>() : fallback;
+}
+
 Rs read_rs(Object o) {
   Rs r;
   const json& b = o.body();
-  r.hash = b["metadata"].value("labels", json::object()).value(kPodTemplateHashLabel, "");
-  r.spec = b.value("spec", json::object()).value("replicas", 1);
-  const json st = b.value("status", json::object());
-  r.replicas = st.value("replicas", 0);
-  r.ready = st.value("readyReplicas", 0);
-  r.available = st.value("availableReplicas", 0);
-  const json ann = b["metadata"].value("annotations", json::object());
-  r.revision = std::atoi(ann.value(kRevisionAnnotation, "0").c_str());
-  if (ann.contains(kScaleDownDeadlineAnnotation)) r.deadline = parse_time(ann[kScaleDownDeadlineAnnotation]);
+  const json& md = field(b, "metadata");
+  const json& hash = field(field(md, "labels"), kPodTemplateHashLabel);
+  r.hash = hash.is_string() ? hash.get<std::string>() : "";
+  r.spec = int_field(field(b, "spec"), "replicas", 1);
+  const json& st = field(b, "status");
+  r.replicas = int_field(st, "replicas", 0);
+  r.ready = int_field(st, "readyReplicas", 0);
+  r.available = int_field(st, "availableReplicas", 0);
+  const json& ann = field(md, "annotations");
+  const json& rev = field(ann, kRevisionAnnotation);
+  r.revision = rev.is_string() ? std::atoi(rev.get<std::string>().c_str()) : 0;
+  const json& deadline = field(ann, kScaleDownDeadlineAnnotation);
+  if (!deadline.is_null()) r.deadline = parse_time(deadline);
   r.obj = std::move(o);
   return r;
 }
@@ -384,7 +401,8 @@ void reconcile_traffic(Pass& p, int want_canary, int want_stable) {
 // --- analysis --------------------------------------------------------------------------
 
 std::string run_phase(const Object& run) {
-  return run.body().value("status", json::object()).value("phase", "");
+  const json& phase = field(field(run.body(), "status"), "phase");
+  return phase.is_string() ? phase.get<std::string>() : "";
 }
 
 // Creates an AnalysisRun from `a` (reference 5); nullopt when templates are missing (the
@@ -1179,37 +1197,48 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   Object obj = std::move(*got);
   const json status = obj.body().value("status", json::object());
   if (auto ph = analysis_phase_from(status.value("phase", "")); ph && is_completed(*ph)) return result;
-  model::Diagnostics diags;
-  auto parsed = parse_analysis_template(obj, diags);
-  AnalysisRun run(RunSpec{});
-  if (!parsed) {
-    run = AnalysisRun::errored("Analysis spec invalid: " +
-                                   (diags.items().empty() ? std::string("?") : diags.items()[0].message),
-                               now);
-  } else {
-    auto resolve = [&](const Arg& a) -> Result<std::string> {
-      if (a.secret_key_ref) {
-        auto secret = client.get({"", "Secret", obj.ns(), a.secret_key_ref->first});
-        if (!secret) return fail("NotFound", fmt::format("secret \"{}\" not found", a.secret_key_ref->first));
-        const json& b = secret->body();
-        if (b.contains("stringData") && b["stringData"].contains(a.secret_key_ref->second))
-          return b["stringData"][a.secret_key_ref->second].get<std::string>();
-        if (b.contains("data") && b["data"].contains(a.secret_key_ref->second))
-          return base64_decode(b["data"][a.secret_key_ref->second].get<std::string>());
-        return fail("NotFound", fmt::format("key \"{}\" not found in secret \"{}\"",
-                                            a.secret_key_ref->second, a.secret_key_ref->first));
-      }
-      return fail("unsupported", fmt::format("args.{}: unsupported valueFrom", a.name));
-    };
-    auto spec = build_run_spec(parsed->spec, parsed->spec.args, resolve);
-    if (!spec) {
-      run = AnalysisRun::errored(spec.error().message, now);
+  const json& md = obj.body()["metadata"];
+  const std::string uid = md.contains("uid") && md["uid"].is_string() ? md["uid"].get<std::string>() : "";
+  const long generation = md.contains("generation") && md["generation"].is_number_integer()
+                              ? md["generation"].get<long>()
+                              : 0;
+  Cached& cached = cache_[key];
+  if ((!cached.spec && cached.error.empty()) || cached.uid != uid || cached.generation != generation ||
+      generation == 0) {
+    cached = Cached{uid, generation, std::nullopt, ""};
+    model::Diagnostics diags;
+    auto parsed = parse_analysis_template(obj, diags);
+    if (!parsed) {
+      cached.error = "Analysis spec invalid: " +
+                     (diags.items().empty() ? std::string("?") : diags.items()[0].message);
     } else {
-      run = AnalysisRun(std::move(*spec));
-      if (auto st = AnalysisRun::status_from_json(status); st && !status.empty()) run.restore(std::move(*st));
-      auto wake = run.step(now, provider_for_(obj));
-      if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
+      auto resolve = [&](const Arg& a) -> Result<std::string> {
+        if (a.secret_key_ref) {
+          auto secret = client.get({"", "Secret", obj.ns(), a.secret_key_ref->first});
+          if (!secret) return fail("NotFound", fmt::format("secret \"{}\" not found", a.secret_key_ref->first));
+          const json& b = secret->body();
+          if (b.contains("stringData") && b["stringData"].contains(a.secret_key_ref->second))
+            return b["stringData"][a.secret_key_ref->second].get<std::string>();
+          if (b.contains("data") && b["data"].contains(a.secret_key_ref->second))
+            return base64_decode(b["data"][a.secret_key_ref->second].get<std::string>());
+          return fail("NotFound", fmt::format("key \"{}\" not found in secret \"{}\"",
+                                              a.secret_key_ref->second, a.secret_key_ref->first));
+        }
+        return fail("unsupported", fmt::format("args.{}: unsupported valueFrom", a.name));
+      };
+      auto spec = build_run_spec(parsed->spec, parsed->spec.args, resolve);
+      if (!spec) cached.error = spec.error().message;
+      else cached.spec = std::move(*spec);
     }
+  }
+  AnalysisRun run(RunSpec{});
+  if (!cached.spec) {
+    run = AnalysisRun::errored(cached.error, now);
+  } else {
+    run = AnalysisRun(*cached.spec);
+    if (auto st = AnalysisRun::status_from_json(status); st && !status.empty()) run.restore(std::move(*st));
+    auto wake = run.step(now, provider_for_(obj));
+    if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
   }
   json body = obj.body();
   json new_status = run.status_json();

@@ -21,6 +21,7 @@
 // exactly as the plugin sends them (reference 8.1-8.4).
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,15 @@ class AnalysisRunController {
 
  private:
   ProviderFor provider_for_;
+  // Resolved run specs by object, valid while (uid, generation) is unchanged: parsing the
+  // template and compiling conditions on every reconcile would dominate its cost.
+  struct Cached {
+    std::string uid;
+    long generation = 0;
+    std::optional<RunSpec> spec;
+    std::string error;
+  };
+  mutable std::map<model::ObjectKey, Cached> cache_;
 };
 
 // kubectl argo rollouts promote [--full], abort, retry, pause/resume.

@@ -189,11 +189,16 @@ struct Sim {
           continue;
         }
         const auto& b = it->second.body();
-        const std::string phase = b.value("status", nlohmann::json::object()).value("phase", "");
-        if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive")
-          continue;
+        auto st = b.find("status");
+        if (st != b.end() && st->contains("phase")) {
+          const auto& phase = (*st)["phase"];
+          if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive")
+            continue;
+        }
         auto d = due_.find(k);
-        if (d == due_.end() || d->second == SimTime::max() || b["spec"].value("terminate", false))
+        const auto& spec = b["spec"];
+        const bool terminate = spec.contains("terminate") && spec["terminate"] == true;
+        if (d == due_.end() || d->second == SimTime::max() || terminate)
           schedule(k, now);
       }
     }
