@@ -1,19 +1,31 @@
 // `rehearse plan`: what an Argo CD sync would do, in order.
 //
-// Mode 1 (this file): `--manifests DIR [--live DIR]` plans one sync of DIR against the live
-// objects. Mode 2 (`--repo DIR --from REV --to REV`, per Application in a git repository)
-// is added by the lead: it renders both revisions and calls the same `plan_one()`/`render_*`
-// helpers below. Exit codes: 0 planned, 2 input error (docs/plan.md).
+// Mode 1: `--manifests DIR [--live DIR]` plans one sync of DIR against the live objects.
+// Mode 2: `--repo DIR --from REV --to REV [--app NAME]` plans, for every Application found in
+// the repository at --to whose source changed, the sync from what --from rendered (the live
+// state, tracked as the app's) to what --to renders. The user's repository is only read: it
+// is cloned into a private temporary directory. Exit codes: 0 planned, 2 input error
+// (docs/plan.md).
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "engine/argocd/application.hpp"
+#include "engine/argocd/source.hpp"
 #include "engine/argocd/sync_plan.hpp"
+#include "engine/argocd/tracking.hpp"
+#include "engine/kustomize/kustomize.hpp"
 #include "engine/model/manifest_loader.hpp"
+#include "engine/model/yaml_loader.hpp"
+#include "sim/git/git_repo.hpp"
 
 namespace rehearse::cli {
 
@@ -21,8 +33,11 @@ namespace {
 
 struct PlanOpts {
   std::string manifests;
+  std::string repo;
+  std::string from;
+  std::string to;
   std::string live;
-  std::string app = "app";
+  std::string app;
   std::string ns = "default";
   std::vector<std::string> sync_options;
   bool prune = false;
@@ -136,14 +151,244 @@ std::string plan_text(const argocd::SyncPlan& plan, bool color) {
   return out;
 }
 
+
+namespace fs = std::filesystem;
+
+bool is_manifest_file(const std::string& p) {
+  auto ends = [&](const char* e) {
+    size_t n = std::char_traits<char>::length(e);
+    return p.size() >= n && p.compare(p.size() - n, n, e) == 0;
+  };
+  return ends(".yaml") || ends(".yml") || ends(".json");
+}
+
+// Every manifest file of a checkout (repo-relative, sorted, hidden entries skipped).
+std::vector<std::string> repo_files(const std::string& root) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
+    out.push_back(fs::relative(it->path(), root).generic_string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct RepoApp {
+  argocd::Application app;
+  std::string file;  // repo-relative manifest path
+};
+
+// Applications (argoproj.io) in the checkout, by name.
+std::map<std::string, RepoApp> find_apps(const std::string& root, const std::vector<std::string>& files,
+                                         model::Diagnostics& diags) {
+  std::map<std::string, RepoApp> out;
+  for (const auto& f : files) {
+    if (!is_manifest_file(f)) continue;
+    std::string text;
+    if (!model::read_text_file(root + "/" + f, text, diags)) continue;
+    if (text.find("Application") == std::string::npos) continue;
+    model::Diagnostics local;  // other YAML in the repo (Helm templates...) is not our business
+    auto objs = model::load_manifests_text(text, f, local);
+    for (const auto& o : objs) {
+      if (o.known_kind() != model::Kind::Application) continue;
+      auto app = argocd::parse_application(o, diags);
+      if (!app) continue;
+      if (out.count(app->name)) {
+        diags.error(o.origin(), "duplicate-application",
+                    fmt::format("Application {} is defined twice (also in {})", app->name, out[app->name].file));
+        continue;
+      }
+      out[app->name] = RepoApp{*app, f};
+    }
+  }
+  return out;
+}
+
+std::string trim_slashes(std::string p) {
+  while (!p.empty() && (p.front() == '/' || (p.size() > 1 && p[0] == '.' && p[1] == '/')))
+    p.erase(0, p.front() == '/' ? 1 : 2);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  if (p == ".") p.clear();
+  return p;
+}
+
+bool under(const std::string& file, const std::string& dir) {
+  if (dir.empty()) return true;
+  return file.size() > dir.size() && file.compare(0, dir.size(), dir) == 0 && file[dir.size()] == '/';
+}
+
+// Renders an Application's sources from a checkout: directory sources by the engine,
+// kustomize sources by engine/kustomize on the checkout, Helm is not available.
+std::vector<model::Object> render_app(const argocd::Application& app, const std::string& root,
+                                      const std::vector<std::string>& files, model::Diagnostics& diags) {
+  std::vector<argocd::SourceFile> sources;
+  for (const auto& src : app.spec.sources) {
+    std::string dir = trim_slashes(src.path);
+    for (const auto& f : files) {
+      if (!under(f, dir) || !is_manifest_file(f)) continue;
+      std::string text;
+      if (model::read_text_file(root + "/" + f, text, diags)) sources.push_back({f, std::move(text)});
+      else return {};
+    }
+    // kustomization files without a manifest extension (`Kustomization`).
+    std::string k = dir.empty() ? "Kustomization" : dir + "/Kustomization";
+    if (std::binary_search(files.begin(), files.end(), k)) sources.push_back({k, ""});
+  }
+  argocd::Renderers r;
+  r.kustomize = [&root](const argocd::ApplicationSource& src, const std::vector<argocd::SourceFile>&,
+                        model::Diagnostics& d) {
+    kustomize::BuildOptions bo;
+    bo.generate_if_missing = false;
+    auto built = kustomize::build(root + "/" + trim_slashes(src.path), d, bo);
+    return built.ok() ? std::move(*built) : std::vector<model::Object>{};
+  };
+  return argocd::render_sources(app.spec, sources, r, diags);
+}
+
+struct RepoPlanResult {
+  nlohmann::json json;
+  std::string text;
+  bool errors = false;
+};
+
+RepoPlanResult plan_repo(const PlanOpts& opts, bool color, model::Diagnostics& diags, bool& input_error) {
+  RepoPlanResult res;
+  // A private clone: the user's repository is never written.
+  std::string tmpl = (fs::temp_directory_path() / "rehearse-plan-XXXXXX").string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) {
+    std::fputs("rehearse: cannot create a temporary directory\n", stderr);
+    input_error = true;
+    return res;
+  }
+  std::string priv = buf.data();
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{priv};
+  auto repo = sim::GitRepo::clone_local(opts.repo, priv);
+  if (!repo) {
+    std::fprintf(stderr, "rehearse: --repo %s: %s\n", opts.repo.c_str(), repo.error().message.c_str());
+    input_error = true;
+    return res;
+  }
+  auto from_sha = (*repo)->resolve(opts.from);
+  auto to_sha = (*repo)->resolve(opts.to);
+  for (auto* r : {&from_sha, &to_sha}) {
+    if (!*r) {
+      std::fprintf(stderr, "rehearse: %s: %s\n", r == &from_sha ? "--from" : "--to", r->error().message.c_str());
+      input_error = true;
+      return res;
+    }
+  }
+  auto from_dir = (*repo)->checkout(*from_sha);
+  auto to_dir = (*repo)->checkout(*to_sha);
+  auto changed = (*repo)->changed_files(*from_sha, *to_sha);
+  if (!from_dir || !to_dir || !changed) {
+    std::fputs("rehearse: cannot read the repository revisions\n", stderr);
+    input_error = true;
+    return res;
+  }
+  auto from_files = repo_files(*from_dir);
+  auto to_files = repo_files(*to_dir);
+  auto apps_to = find_apps(*to_dir, to_files, diags);
+  auto apps_from = find_apps(*from_dir, from_files, diags);
+  if (!opts.app.empty() && !apps_to.count(opts.app)) {
+    diags.error(model::SourcePos{opts.repo, 0, 0}, "unknown-application",
+                fmt::format("no Application named {} in {} at {}", opts.app, opts.repo, opts.to));
+  }
+  if (diags.has_errors()) {
+    input_error = true;
+    return res;
+  }
+  auto method = argocd::parse_tracking_method(opts.tracking).value_or(argocd::TrackingMethod::Annotation);
+  nlohmann::json apps = nlohmann::json::array();
+  nlohmann::json warnings = nlohmann::json::array();
+  for (const auto& [name, ra] : apps_to) {
+    if (!opts.app.empty() && name != opts.app) continue;
+    const argocd::Application& app = ra.app;
+    std::vector<std::string> dirs;
+    for (const auto& s : app.spec.sources) dirs.push_back(trim_slashes(s.path));
+    bool touched = false;
+    for (const auto& f : *changed) {
+      if (f == ra.file) touched = true;
+      for (const auto& d : dirs) touched = touched || under(f, d);
+    }
+    if (!touched && opts.app.empty()) continue;
+    // Live: what --from rendered for this app (the app as it was then, when it existed).
+    std::vector<model::Object> live;
+    auto old = apps_from.find(name);
+    if (old != apps_from.end()) {
+      live = render_app(old->second.app, *from_dir, from_files, diags);
+      model::KindRegistry kinds;
+      for (auto& o : live) {
+        if (o.ns().empty() && kinds.is_namespaced(o.key().group, o.kind())) {
+          o.body()["metadata"]["namespace"] = old->second.app.spec.destination.ns;
+          o.refresh_identity();
+        }
+        argocd::set_tracking(o, name, method);
+      }
+    }
+    auto desired = render_app(app, *to_dir, to_files, diags);
+    if (diags.has_errors()) {
+      input_error = true;
+      return res;
+    }
+    argocd::SyncSettings s;
+    s.app_name = name;
+    s.dest_namespace = app.spec.destination.ns.empty() ? opts.ns : app.spec.destination.ns;
+    s.prune = opts.prune || (app.spec.sync_policy.automated && app.spec.sync_policy.automated->prune);
+    s.sync_options = app.spec.sync_policy.sync_options;
+    for (const auto& o : opts.sync_options) s.sync_options.push_back(o);
+    s.tracking = method;
+    s.revision = *to_sha;
+    s.compute_diffs = true;
+    s.ignore_differences = app.spec.ignore_differences;
+    s.managed_namespace_metadata = !app.spec.sync_policy.managed_namespace_metadata->is_null();
+    auto plan = argocd::plan_sync(desired, live, s);
+    std::string path = dirs.empty() ? "" : dirs.front();
+    for (const auto& w : plan.warnings) warnings.push_back(fmt::format("{}: {}", name, w));
+    res.errors = res.errors || !plan.errors.empty();
+    apps.push_back({{"name", name}, {"path", path}, {"plan", plan_json(plan)}});
+    res.text += fmt::format("{}application {}{} (path {}, {} -> {})\n", color ? "\033[1m" : "", name,
+                            color ? "\033[0m" : "", path.empty() ? "." : path, from_sha->substr(0, 7),
+                            to_sha->substr(0, 7));
+    res.text += plan_text(plan, color);
+  }
+  for (const auto& [name, ra] : apps_from) {
+    if (apps_to.count(name) || (!opts.app.empty() && name != opts.app)) continue;
+    warnings.push_back(fmt::format(
+        "application {} is no longer in the repository at {}: when the app of apps prunes it, the "
+        "resources finalizer (resources-finalizer.argocd.argoproj.io) deletes everything it owns",
+        name, opts.to));
+  }
+  if (apps.empty()) res.text += "no application changed\n";
+  for (const auto& w : warnings) res.text += fmt::format("warning: {}\n", w.get<std::string>());
+  res.json = {{"applications", apps}, {"warnings", warnings}};
+  return res;
+}
+
 }  // namespace
 
 void register_plan(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<PlanOpts>();
   auto* cmd = app.add_subcommand("plan", "Show the ordered Argo CD sync (phases, waves, prunes) of manifests");
-  cmd->add_option("--manifests", opts->manifests, "Directory (or file) of rendered manifests")->required();
+  cmd->add_option("--manifests", opts->manifests, "Directory (or file) of rendered manifests");
+  cmd->add_option("--repo", opts->repo, "Config repository (git work tree or bare repo; only read)");
+  cmd->add_option("--from", opts->from, "--repo mode: the revision the cluster runs (live state)");
+  cmd->add_option("--to", opts->to, "--repo mode: the revision to plan the sync to");
   cmd->add_option("--live", opts->live, "Directory (or file) of live objects");
-  cmd->add_option("--app", opts->app, "Application name (for tracking)")->capture_default_str();
+  cmd->add_option("--app", opts->app, "Application name (tracking name with --manifests, default app; the one app to plan with --repo)");
   cmd->add_option("--namespace", opts->ns, "Destination namespace")->capture_default_str();
   cmd->add_option("--sync-option", opts->sync_options, "App-level sync option K=V (repeatable)");
   cmd->add_flag("--prune", opts->prune, "Enable pruning");
@@ -168,6 +413,28 @@ void register_plan(CLI::App& app, Context& ctx) {
         return;
       }
     }
+    bool repo_mode = !opts->repo.empty();
+    if (repo_mode == !opts->manifests.empty() || (repo_mode && (opts->from.empty() || opts->to.empty())) ||
+        (!repo_mode && (!opts->from.empty() || !opts->to.empty()))) {
+      std::fputs("rehearse: plan needs either --manifests DIR or --repo DIR --from REV --to REV\n", stderr);
+      ctx.exit_code = kInputError;
+      return;
+    }
+    if (repo_mode) {
+      model::Diagnostics diags;
+      bool input_error = false;
+      auto r = plan_repo(*opts, ctx.color, diags, input_error);
+      if (input_error || diags.has_errors()) {
+        std::fputs(diags.format().c_str(), stderr);
+        ctx.exit_code = kInputError;
+        return;
+      }
+      if (opts->output == "json") write_output("-", r.json.dump(2) + "\n");
+      else write_output("-", r.text);
+      ctx.exit_code = r.errors ? kInputError : kOk;
+      return;
+    }
+    if (opts->app.empty()) opts->app = "app";
     model::Diagnostics diags;
     std::vector<model::Object> desired = model::load_manifests(opts->manifests, diags);
     std::vector<model::Object> live;
