@@ -466,8 +466,13 @@ KStatus compute_kstatus(const json* body, std::string_view group, std::string_vi
 const json* find_condition(const json& body, std::string_view type) {
   auto st = body.find("status");
   if (st == body.end() || !st->is_object()) return nullptr;
-  auto cs = st->find("conditions");
-  if (cs == st->end() || !cs->is_array()) return nullptr;
+  return find_status_condition(*st, type);
+}
+
+const json* find_status_condition(const json& status, std::string_view type) {
+  if (!status.is_object()) return nullptr;
+  auto cs = status.find("conditions");
+  if (cs == status.end() || !cs->is_array()) return nullptr;
   for (const auto& c : *cs)
     if (c.is_object() && str_at(c, "type") == type) return &c;
   return nullptr;

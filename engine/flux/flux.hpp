@@ -198,6 +198,8 @@ void set_condition(nlohmann::json& status, std::string_view type, std::string_vi
 void remove_condition(nlohmann::json& status, std::string_view type);
 // The condition of that type, or nullptr.
 const nlohmann::json* find_condition(const nlohmann::json& body, std::string_view type);
+// The condition of that type in a status object (not a whole body), or nullptr.
+const nlohmann::json* find_status_condition(const nlohmann::json& status, std::string_view type);
 // Ready=True at the current generation (§3.3 built-in dependency check).
 bool ready_at_generation(const nlohmann::json& body);
 

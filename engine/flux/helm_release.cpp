@@ -382,7 +382,7 @@ ReconcileOutcome HelmReleaseController::reconcile(const model::ObjectKey& key, c
   Release* current = deployed();
   if (current && current->chart_version == *version && current->digest == digest) {
     status["observedGeneration"] = generation;
-    const json* ready = find_condition(json{{"status", status}}, "Ready");
+    const json* ready = find_status_condition(status, "Ready");
     if (!ready || js(*ready, "status") != "True") {
       cond("Ready", "True", "UpgradeSucceeded",
            fmt::format("Helm upgrade succeeded for release {}.v{} with chart {}@{}", release, current->revision, spec.chart, *version));
@@ -391,7 +391,7 @@ ReconcileOutcome HelmReleaseController::reconcile(const model::ObjectKey& key, c
     out.requeue_after = jittered(spec.interval, env.jitter_unit, env.jitter_percent);
     return out;
   }
-  if (find_condition(json{{"status", status}}, "Stalled")) {
+  if (find_status_condition(status, "Stalled")) {
     write_status();  // stays stalled until something changes
     return out;
   }

@@ -71,7 +71,7 @@ struct StatusWriter {
   // A failed attempt: Ready=False, Reconciling (if present) flips to ProgressingWithRetry (§1).
   void failed(std::string_view reason, std::string_view message) {
     ready("False", reason, message);
-    if (const json* r = find_condition(json{{"status", status}}, "Reconciling")) {
+    if (const json* r = find_status_condition(status, "Reconciling")) {
       std::string msg = json_str(*r, "message");
       set_condition(status, "Reconciling", "True", "ProgressingWithRetry", msg, now, generation);
     }
