@@ -178,7 +178,8 @@ class Converter {
       case YAML::NodeType::Sequence: {
         json arr = json::array();
         size_t i = 0;
-        for (const YAML::Node item : node) {
+        for (auto iter = node.begin(); iter != node.end(); ++iter) {
+          const YAML::Node item = *iter;  // a handle copy: the iterator yields temporaries
           size_t mark = pointer.size();
           pointer += '/';
           pointer += std::to_string(i++);
