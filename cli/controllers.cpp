@@ -1,6 +1,7 @@
 #include "cli/controllers.hpp"
 
 #include "sim/flux/flux_controller.hpp"
+#include "sim/image/image_automation.hpp"
 #include "sim/world/controller.hpp"
 
 namespace rehearse::cli {
@@ -10,6 +11,7 @@ sim::ControllerCatalog& default_catalog() {
   static sim::ControllerCatalog catalog = [] {
     sim::ControllerCatalog c;
     sim::register_flux(c);
+    sim::register_image_automation(c);
     return c;
   }();
   return catalog;
