@@ -1,5 +1,6 @@
 #include "cli/controllers.hpp"
 
+#include "sim/argocd/argocd_controller.hpp"
 #include "sim/flux/flux_controller.hpp"
 #include "sim/image/image_automation.hpp"
 #include "sim/world/controller.hpp"
@@ -12,6 +13,7 @@ sim::ControllerCatalog& default_catalog() {
     sim::ControllerCatalog c;
     sim::register_flux(c);
     sim::register_image_automation(c);
+    sim::register_argocd(c);
     return c;
   }();
   return catalog;

@@ -207,6 +207,17 @@ AppOutcome AppController::refresh(const model::ObjectKey& key, const AppEnv& env
     write_status(rt, key, *app, env);
     return out;
   }
+  // Targets as the controller compares them: destination namespace defaulted and the
+  // tracking annotation/label set (argo-cd controller/state.go), so neither shows as drift.
+  const model::KindRegistry no_kinds;
+  const model::KindRegistry& kinds = env.kinds ? *env.kinds : no_kinds;
+  for (auto& o : rendered.objects) {
+    if (o.ns().empty() && kinds.is_namespaced(o.key().group, o.kind()) && !app->spec.destination.ns.empty()) {
+      o.body()["metadata"]["namespace"] = app->spec.destination.ns;
+      o.refresh_identity();
+    }
+    set_tracking(o, app->name, settings_.tracking);
+  }
   std::vector<model::Object> live = env.live(*app, rendered.objects);
   CompareSettings cs;
   cs.app_name = app->name;

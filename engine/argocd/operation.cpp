@@ -173,7 +173,10 @@ enum class StepRun { Successful, Failed, Pending };
 
 // Applies one task (§3.4 step 5, §9 apply modes).
 bool apply_task(Ctx& c, const SyncTask& t, std::string& error) {
-  model::Object obj = t.materialize(c.env.app_name, c.env.tracking);
+  // The namespace CreateNamespace synthesizes is not tracked as the app's (so never a prune
+  // candidate) unless managedNamespaceMetadata makes the app manage it (§9).
+  const bool untracked = t.owned && !c.env.managed_namespace_metadata;
+  model::Object obj = t.materialize(untracked ? std::string_view{} : std::string_view{c.env.app_name}, c.env.tracking);
   model::ClusterClient& client = *c.env.client;
   model::ApiResult<model::Object> r = model::ApiResult<model::Object>(model::Object{});
   std::string mode = "apply";
@@ -487,6 +490,8 @@ StepResult run_operation(OperationState& st, const OperationEnv& env) {
           finish(st, OperationPhase::Failed, fmt::format("one or more objects failed to apply, reason: {}", err), env.now_ms);
           return {std::nullopt, true};
         }
+        // A Namespace has no health check: its task is complete once applied (§4 rule 3).
+        if (ResourceResult* r = st.find(t.key, t.phase)) r->state = OperationPhase::Succeeded;
       }
     }
   }

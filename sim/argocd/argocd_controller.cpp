@@ -466,6 +466,8 @@ class ArgoCdController : public SimController {
       else if (k.ns.empty()) k.ns = app.spec.destination.ns;
       if (!k.name.empty()) keys.insert(k);
     }
+    // The destination Namespace (CreateNamespace creates it untracked; the plan must see it).
+    if (!app.spec.destination.ns.empty()) keys.insert({"", "Namespace", "", app.spec.destination.ns});
     // Hooks with generated names: any live object carrying the hook annotation and tracked
     // as the app's is already in `tracked_`.
     std::vector<model::Object> out;

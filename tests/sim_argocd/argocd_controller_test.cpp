@@ -115,6 +115,8 @@ struct Harness {
       for (const char* kind : {"Deployment"})
         for (auto& o : cluster.api().list({"apps", kind, std::nullopt, {}})) add(out, seen, o, a.name);
       for (auto& o : cluster.api().list({"batch", "Job", std::nullopt, {}})) add(out, seen, o, a.name);
+      if (const model::Object* ns = cluster.api().find({"", "Namespace", "", "apps"}); ns && seen.insert(ns->key()).second)
+        out.push_back(*ns);
       for (const auto& d : desired) {
         model::ObjectKey k = d.key();
         if (k.ns.empty() && cluster.api().kinds().is_namespaced(k.group, k.kind)) k.ns = "apps";
