@@ -71,7 +71,7 @@ void BM_Flux_ReconcilePass(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(f.keys.size()));
 }
-BENCHMARK(BM_Flux_ReconcilePass)->Args({1000, 50})->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_Flux_ReconcilePass)->Args({1000, 50})->Args({100, 50})->Unit(benchmark::kMillisecond)->Iterations(3);
 
 class BenchReconciler : public sim::Reconciler {
  public:

@@ -97,6 +97,19 @@ std::vector<model::ObjectKey> inventory_keys(const json& body) {
   return keys;
 }
 
+// Every field of `want` is present in `have` with the same value (lists compared whole).
+bool subset(const json& want, const json& have) {
+  if (want.is_object()) {
+    if (!have.is_object()) return false;
+    for (auto it = want.begin(); it != want.end(); ++it) {
+      auto h = have.find(it.key());
+      if (h == have.end() || !subset(*it, *h)) return false;
+    }
+    return true;
+  }
+  return want == have;
+}
+
 std::string describe(const model::ObjectKey& k) {
   return k.ns.empty() ? fmt::format("{}/{}", k.kind, k.name) : fmt::format("{}/{}/{}", k.kind, k.ns, k.name);
 }
@@ -161,6 +174,7 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
   const std::int64_t generation = generation_of(kbody);
   StatusWriter st{kbody.value("status", json::object()), generation, env.now};
   auto write_status = [&]() {
+    if (kbody.contains("status") && kbody["status"] == st.status) return;  // a no-op write
     model::Object copy = ks;
     copy.body()["status"] = st.status;
     auto r = client.update_status(std::move(copy));
@@ -268,7 +282,7 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
     if (cached == build_cache_.end()) {
       auto built = kustomize::build(*art->files, dir, diags, bo);
       if (!built) return build_failed(built.error().message);
-      if (build_cache_.size() >= 512) build_cache_.clear();
+      if (build_cache_.size() >= 4096) build_cache_.clear();
       cached = build_cache_.emplace(cache_key, std::move(*built)).first;
     }
     std::vector<model::Object> objects = cached->second;
@@ -334,6 +348,12 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
           ++skipped;
           continue;
         }
+        auto& last = last_applied_[{key, k}];
+        if (live && *last == desired.body() && subset(desired.body(), live->body())) {
+          applied.push_back(k);
+          ++unchanged;
+          continue;
+        }
         std::string rv_before = live ? json_str(live->body()["metadata"], "resourceVersion") : "";
         auto r = client.apply(desired, ao);
         if (!r) {
@@ -342,6 +362,7 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
                            "flux.kustomization.apply-failed");
         }
         applied.push_back(k);
+        *last = desired.body();
         std::string rv_after = json_str(r->body()["metadata"], "resourceVersion");
         if (!live) {
           created.push_back(describe(k));

@@ -73,6 +73,10 @@ class KustomizationController {
   // kustomize build output by (artifact revision, directory, overlay): a build is a pure
   // function of them, and intervals re-run it on unchanged revisions. Bounded.
   std::map<std::string, std::vector<model::Object>> build_cache_;
+  // The desired body last applied per (Kustomization, object): when the desired state is the
+  // same and the live object still holds every desired field, the apply would be a no-op and
+  // is skipped (upstream's server-side dry-run finds it "unchanged").
+  std::map<std::pair<model::ObjectKey, model::ObjectKey>, model::JsonBox> last_applied_;
 };
 
 // The GroupVersionKind-independent key of a Kustomization or HelmRelease named in an event.
