@@ -227,13 +227,15 @@ TEST(OperationLoop, AWaveWaitsForTheHealthOfThePreviousWaveAndTheTwoSecondDelay)
 }
 
 TEST(OperationLoop, ADegradedResourceInAnIntermediateWaveFailsTheSyncAndLaterWavesAreNeverApplied) {
-  Harness h(automated());
+  Harness h(json{{"automated", {{"prune", true}}}, {"retry", {{"limit", 0}}}});
   auto d = deployment("store", "img:never-ready", {{"argocd.argoproj.io/sync-wave", "0"}});
   d.body()["spec"]["progressDeadlineSeconds"] = 30;
   h.revisions["rev-1"] = {d, config_map("late", {{"argocd.argoproj.io/sync-wave", "1"}})};
   h.refresh();
   h.run_op(300'000);
-  EXPECT_TRUE(is_completed(h.state().phase));
+  const model::Object* live = h.live("apps", "Deployment", "store");
+  ASSERT_NE(live, nullptr);
+  EXPECT_TRUE(is_completed(h.state().phase)) << live->body()["status"].dump() << " " << h.state().message;
   EXPECT_EQ(h.state().phase, OperationPhase::Failed);
   EXPECT_EQ(h.live("", "ConfigMap", "late"), nullptr);
   EXPECT_NE(h.state().message.find("one or more synchronization tasks completed unsuccessfully"), std::string::npos);
@@ -374,6 +376,7 @@ TEST(AutoSync, AFailedRevisionIsNotAttemptedAgainButANewRevisionIs) {
   Harness h(json{{"automated", {{"prune", true}}}, {"retry", {{"limit", 0}}}});
   auto bad = config_map("x");
   bad.body()["metadata"]["namespace"] = "missing-ns";
+  bad.refresh_identity();
   h.revisions["rev-1"] = {bad};
   h.refresh();
   h.op();
@@ -449,6 +452,7 @@ TEST(Retry, EffectiveWaitsAreOneFactorLongerThanTheAnnouncedOnes) {
   Harness h(json{{"automated", {{"prune", true}}}});  // default automated retry: limit 5, 5s x2
   auto bad = config_map("x");
   bad.body()["metadata"]["namespace"] = "missing-ns";
+  bad.refresh_identity();
   h.revisions["rev-1"] = {bad};
   h.refresh();
   for (int i = 0; i < 400 && h.ctrl.operation_running(h.app); ++i) {
@@ -469,6 +473,7 @@ TEST(Retry, ManualSyncsDoNotRetryByDefault) {
   Harness h(json::object());
   auto bad = config_map("x");
   bad.body()["metadata"]["namespace"] = "missing-ns";
+  bad.refresh_identity();
   h.revisions["rev-1"] = {bad};
   ASSERT_TRUE(h.ctrl.sync(h.app, SyncRequest{}, h.env()).ok());
   AppOutcome o = h.op();
