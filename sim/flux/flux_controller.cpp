@@ -41,8 +41,11 @@ struct ReleaseFaults {
 struct FluxSettings {
   bool jitter = true;
   bool strict = true;
-  // chart -> version -> manifests directory ("" = no manifests)
-  std::map<std::string, std::map<std::string, std::string>> charts;
+  struct ChartEntry {
+    std::string dir;          // manifests directory ("" = a chart without objects)
+    SimDuration published{};  // when the version appears in the repository index
+  };
+  std::map<std::string, std::map<std::string, ChartEntry>> charts;  // chart -> version -> entry
   std::map<std::string, ReleaseFaults> releases;
 };
 
@@ -70,14 +73,16 @@ class HostedReconciler : public Reconciler {
 
 class SimHelmBackend : public flux::HelmBackend {
  public:
-  SimHelmBackend(const FluxSettings& s, model::ClusterClient& client) : settings_(s), client_(client) {}
+  SimHelmBackend(const FluxSettings& s, model::ClusterClient& client, const EventQueue& queue)
+      : settings_(s), client_(client), queue_(queue) {}
   std::optional<std::vector<flux::ChartVersion>> index(const flux::NamespacedRef& source, const std::string& chart) override {
     if (source.kind != "HelmRepository") return std::nullopt;
     if (!client_.get({kSourceGroup, "HelmRepository", source.ns, source.name})) return std::nullopt;
     std::vector<flux::ChartVersion> out;
     auto it = settings_.charts.find(chart);
     if (it != settings_.charts.end())
-      for (const auto& [v, _] : it->second) out.push_back({v, SimTime{}});
+      for (const auto& [v, e] : it->second)
+        if (queue_.now() >= SimTime{e.published}) out.push_back({v, SimTime{e.published}});
     return out;
   }
   Result<std::vector<model::Object>> render(const std::string& chart, const std::string& version, const json& values,
@@ -86,9 +91,9 @@ class SimHelmBackend : public flux::HelmBackend {
     auto it = settings_.charts.find(chart);
     if (it == settings_.charts.end()) return out;
     auto v = it->second.find(version);
-    if (v == it->second.end() || v->second.empty()) return out;
+    if (v == it->second.end() || v->second.dir.empty()) return out;
     model::Diagnostics diags;
-    out = model::load_manifests(v->second, diags);
+    out = model::load_manifests(v->second.dir, diags);
     if (diags.has_errors()) return fail("helm-render", diags.format());
     return out;
   }
@@ -115,6 +120,7 @@ class SimHelmBackend : public flux::HelmBackend {
  private:
   const FluxSettings& settings_;
   model::ClusterClient& client_;
+  const EventQueue& queue_;
 };
 
 class FluxController : public SimController {
@@ -128,9 +134,9 @@ class FluxController : public SimController {
     disk_ = kustomize::make_disk_file_source();
     fs::path base = fs::path(world.scenario().file).parent_path();
     for (auto& [chart, versions] : settings_.charts)
-      for (auto& [v, dir] : versions)
-        if (!dir.empty() && fs::path(dir).is_relative()) dir = (base / dir).lexically_normal().string();
-    backend_ = std::make_unique<SimHelmBackend>(settings_, world.client("source-controller"));
+      for (auto& [v, e] : versions)
+        if (!e.dir.empty() && fs::path(e.dir).is_relative()) e.dir = (base / e.dir).lexically_normal().string();
+    backend_ = std::make_unique<SimHelmBackend>(settings_, world.client("source-controller"), world.queue());
 
     source_rec_ = std::make_unique<HostedReconciler>("source-controller", [this](const std::string& k, SimTime now) {
       return reconcile_source(k, now);
@@ -518,11 +524,26 @@ std::optional<FluxSettings> parse_settings(const json& s, const model::SourcePos
           for (const auto& [chart, versions] : hv.items()) {
             if (versions.is_array()) {
               for (const auto& ver : versions)
-                if (ver.is_string()) out.charts[chart][ver.get<std::string>()] = "";
+                if (ver.is_string()) out.charts[chart][ver.get<std::string>()] = {};
                 else bad(fmt::format("helm.charts.{}: versions are strings", chart));
             } else if (versions.is_object()) {
-              for (const auto& [ver, dir] : versions.items())
-                out.charts[chart][ver] = dir.is_string() ? dir.get<std::string>() : "";
+              for (const auto& [ver, e] : versions.items()) {
+                FluxSettings::ChartEntry entry;
+                if (e.is_string()) {
+                  entry.dir = e.get<std::string>();
+                } else if (e.is_object()) {
+                  if (e.contains("manifests") && e["manifests"].is_string()) entry.dir = e["manifests"].get<std::string>();
+                  if (e.contains("publishedAt")) {
+                    auto d = e["publishedAt"].is_string() ? parse_go_duration(e["publishedAt"].get<std::string>())
+                                                          : Result<SimDuration>(fail("x", "not a string"));
+                    if (!d) bad(fmt::format("helm.charts.{}.{}.publishedAt is a duration", chart, ver));
+                    else entry.published = *d;
+                  }
+                } else if (!e.is_null()) {
+                  bad(fmt::format("helm.charts.{}.{} is a manifests directory or {{manifests, publishedAt}}", chart, ver));
+                }
+                out.charts[chart][ver] = entry;
+              }
             } else {
               bad(fmt::format("helm.charts.{} is a list of versions or {{version: manifests-dir}}", chart));
             }
