@@ -272,7 +272,12 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
     kustomize::BuildOptions bo;
     bo.generate_if_missing = true;
     bo.flux_overlay = spec.overlay;
-    auto build_failed = [&](const std::string& msg) {
+    auto build_failed = [&](std::string msg) {
+      // File positions relative to the artifact root: where the source was unpacked is an
+      // implementation detail (and must not make two runs differ).
+      const std::string prefix = art->root.empty() || art->root.back() == '/' ? art->root : art->root + "/";
+      if (!art->root.empty())
+        for (size_t at = msg.find(prefix); at != std::string::npos; at = msg.find(prefix, at)) msg.erase(at, prefix.size());
       return fail_with("BuildFailed", msg, retry, "flux.kustomization.build-failed");
     };
     // The artifact view depends on the source's ignore rules too.

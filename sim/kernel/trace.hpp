@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -43,6 +44,10 @@ class Trace {
   const std::vector<TraceEntry>& entries() const { return entries_; }
   // Called with every line as it is recorded (e.g. a JSONL file writer).
   void set_sink(std::function<void(const std::string&)> sink) { sink_ = std::move(sink); }
+  // Every occurrence of `from` in a recorded string is replaced by `to` before hashing: a
+  // safety net so that a host path (a scratch directory named after the process) can never
+  // make two runs of one scenario differ.
+  void redact(std::string from, std::string to) { redactions_.emplace_back(std::move(from), std::move(to)); }
 
  private:
   bool keep_;
@@ -50,6 +55,7 @@ class Trace {
   std::uint64_t count_ = 0;
   std::vector<TraceEntry> entries_;
   std::function<void(const std::string&)> sink_;
+  std::vector<std::pair<std::string, std::string>> redactions_;
 };
 
 }  // namespace rehearse::sim

@@ -22,6 +22,8 @@ World::World(const Scenario& scenario, std::uint64_t seed, WorldOptions options)
       options_(std::move(options)),
       root_rng_(seed),
       trace_(options_.keep_trace) {
+  // The scratch directory is named after the process: it must never reach the trace.
+  if (!options_.private_dir.empty()) trace_.redact(options_.private_dir, "$SCRATCH");
   cluster::ClusterSettings settings;
   for (const auto& w : scenario.workloads) {
     using P = cluster::WorkloadProfile;

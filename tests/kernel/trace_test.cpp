@@ -34,3 +34,17 @@ TEST(Trace, HashDoesNotDependOnKeepingEntries) {
   EXPECT_EQ(dropped.count(), 10u);
   EXPECT_TRUE(dropped.entries().empty());
 }
+
+TEST(Trace, RedactedScratchPathsDoNotChangeTheHash) {
+  // Two runs of one scenario use scratch directories named after their process.
+  Trace a, b;
+  a.redact("/tmp/rehearse-101-3", "$SCRATCH");
+  b.redact("/tmp/rehearse-202-3", "$SCRATCH");
+  a.record(SimTime{seconds(1)}, "build-failed", "K/ns/x",
+           {{"message", "/tmp/rehearse-101-3/checkouts/abc/app.yaml:1:1: bad"}, {"n", {{"deep", "/tmp/rehearse-101-3"}}}});
+  b.record(SimTime{seconds(1)}, "build-failed", "K/ns/x",
+           {{"message", "/tmp/rehearse-202-3/checkouts/abc/app.yaml:1:1: bad"}, {"n", {{"deep", "/tmp/rehearse-202-3"}}}});
+  EXPECT_EQ(a.hash(), b.hash());
+  EXPECT_EQ(a.entries()[0].details->at("message"), "$SCRATCH/checkouts/abc/app.yaml:1:1: bad");
+  EXPECT_EQ(a.entries()[0].line.find("rehearse-101"), std::string::npos);
+}
