@@ -238,8 +238,14 @@ void read_commit(const SpecReader& r, ScenarioEvent& ev) {
 
 void read_event(const Ctx& ctx, const SpecReader& r, SimTime previous, SimDuration horizon,
                 std::vector<ScenarioEvent>& out) {
-  r.check_keys({"at", "after", "every", "times", "until", "id", "expectFailure", "commit", "branch", "merge",
-                "revert", "tag", "kubectl", "argocd", "flux", "rollouts"});
+  // Actions: git, kubectl, and every tool a registered controller handles (registry, ...).
+  std::vector<std::string> actions = {"commit", "branch", "merge", "revert", "tag", "kubectl",
+                                      "argocd", "flux", "rollouts"};
+  for (const auto& [tool, verbs] : ctx.vocab->tools)
+    if (std::find(actions.begin(), actions.end(), tool) == actions.end()) actions.push_back(tool);
+  std::vector<std::string> keys = {"at", "after", "every", "times", "until", "id", "expectFailure"};
+  keys.insert(keys.end(), actions.begin(), actions.end());
+  r.check_keys(keys);
   ScenarioEvent ev;
   ev.pos = r.pos();
   if (auto id = r.string("id")) ev.id = *id;
@@ -254,8 +260,7 @@ void read_event(const Ctx& ctx, const SpecReader& r, SimTime previous, SimDurati
             fmt::format("event at {} is after the scenario's horizon `until: {}`",
                         format_short(ev.at - kSimStart), format_short(horizon)));
 
-  std::string action = r.exactly_one(
-      {"commit", "branch", "merge", "revert", "tag", "kubectl", "argocd", "flux", "rollouts"});
+  std::string action = r.exactly_one(actions);
   if (action.empty()) return;
   SpecReader a = r.child(action);
   if (action == "commit") {

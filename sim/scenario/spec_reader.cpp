@@ -178,8 +178,11 @@ bool SpecReader::required(std::string_view key) const {
 }
 
 void SpecReader::check_keys(std::initializer_list<std::string_view> known) const {
+  check_keys(std::vector<std::string>(known.begin(), known.end()));
+}
+
+void SpecReader::check_keys(const std::vector<std::string>& names) const {
   if (!node_.is_object()) return;
-  std::vector<std::string> names(known.begin(), known.end());
   for (auto it = node_.begin(); it != node_.end(); ++it) {
     if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
     std::string hint = did_you_mean(it.key(), names);
@@ -190,12 +193,16 @@ void SpecReader::check_keys(std::initializer_list<std::string_view> known) const
 }
 
 std::string SpecReader::exactly_one(std::initializer_list<std::string_view> keys) const {
+  return exactly_one(std::vector<std::string>(keys.begin(), keys.end()));
+}
+
+std::string SpecReader::exactly_one(const std::vector<std::string>& keys) const {
   std::vector<std::string> present;
   for (auto k : keys)
     if (has(k)) present.emplace_back(k);
   if (present.size() == 1) return present[0];
   std::string list;
-  for (auto k : keys) list += (list.empty() ? "`" : ", `") + std::string(k) + "`";
+  for (const auto& k : keys) list += (list.empty() ? "`" : ", `") + k + "`";
   if (present.empty())
     error_here("missing-field", fmt::format("expected one of {}", list));
   else

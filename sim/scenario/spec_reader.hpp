@@ -49,8 +49,10 @@ class SpecReader {
 
   // Reports every key not in `known` (with a did-you-mean). Call once per object.
   void check_keys(std::initializer_list<std::string_view> known) const;
+  void check_keys(const std::vector<std::string>& known) const;
   // Reports that exactly one of `keys` must be present; returns the one present, or "".
   std::string exactly_one(std::initializer_list<std::string_view> keys) const;
+  std::string exactly_one(const std::vector<std::string>& keys) const;
 
   void error(std::string_view key, std::string code, std::string message) const;
   void error_here(std::string code, std::string message) const;

@@ -124,3 +124,17 @@ TEST(ScenarioLoader, ObjectReferencesInferGroupsAndScope) {
   ASSERT_TRUE(custom.ok());
   EXPECT_EQ(custom->group, "example.com");
 }
+
+TEST(ScenarioLoader, ToolsOfRegisteredControllersAreEventActions) {
+  CommandVocabulary vocab;
+  vocab.tools["registry"] = {"push"};
+  Diagnostics d;
+  auto s = load(std::string(kHeader) + "spec:\n  events:\n  - at: 1m\n    registry: push example.com/app:v1.3.0\n", d, vocab);
+  ASSERT_FALSE(d.has_errors()) << d.format();
+  ASSERT_EQ(s[0].events.size(), 1u);
+  EXPECT_EQ(s[0].events[0].tool, "registry");
+  EXPECT_EQ(s[0].events[0].argv, (std::vector<std::string>{"push", "example.com/app:v1.3.0"}));
+  Diagnostics d2;
+  load(std::string(kHeader) + "spec:\n  events:\n  - at: 1m\n    registry: push x\n", d2);
+  EXPECT_NE(d2.format().find("unknown field `registry`"), std::string::npos) << d2.format();
+}
