@@ -57,13 +57,29 @@ const OperationState* AppController::operation(const model::ObjectKey& app) cons
   return it == apps_.end() || !it->second.op ? nullptr : &*it->second.op;
 }
 
-Result<Application> AppController::load(const model::ObjectKey& key, const AppEnv& env, model::Object* obj) {
-  auto got = env.client->get(key);
-  if (!got) return fail("not-found", fmt::format("application {} not found", key.name));
+Result<Application> AppController::load(const model::ObjectKey& key, const AppEnv& env, AppMeta* meta) {
+  // Read without copying when the environment can (the Application's status is large).
+  std::optional<model::Object> copy;
+  const model::Object* o = env.peek ? env.peek(key) : nullptr;
+  if (!env.peek) {
+    auto got = env.client->get(key);
+    if (got) copy = std::move(*got);
+    o = copy ? &*copy : nullptr;
+  }
+  if (!o) return fail("not-found", fmt::format("application {} not found", key.name));
+  const json& md = o->body()["metadata"];
+  std::string generation = md.value("generation", json(0)).dump();
+  if (meta) {
+    meta->generation = generation;
+    meta->deletion_approved = annotation(o->body(), kAnnotationDeletionApproved);
+  }
+  // The spec only changes with the generation: parse once per generation.
+  auto it = parsed_.find(key);
+  if (it != parsed_.end() && it->second.first == generation) return it->second.second;
   model::Diagnostics diags;
-  auto app = parse_application(*got, diags);
+  auto app = parse_application(*o, diags);
   if (!app || diags.has_errors()) return fail("invalid-spec", diags.format());
-  if (obj) *obj = std::move(*got);
+  parsed_[key] = {generation, *app};
   return std::move(*app);
 }
 
@@ -189,14 +205,32 @@ void AppController::auto_sync(Runtime& rt, const Application& app, const AppEnv&
 AppOutcome AppController::refresh(const model::ObjectKey& key, const AppEnv& env) {
   AppOutcome out;
   Runtime& rt = apps_[key];
-  model::Object obj;
-  auto app = load(key, env, &obj);
+  AppMeta meta;
+  auto app = load(key, env, &meta);
   if (!app) {
     if (app.error().code == "not-found") apps_.erase(key);
     return out;
   }
   const std::string object = app_object(app->ns, app->name);
   std::string target = app->spec.sources.empty() ? "HEAD" : app->spec.sources[0].target_revision;
+  const std::string& generation = meta.generation;
+  if (env.resolve && env.live_fingerprint && rt.compared && rt.compare_error.empty() && !rt.fingerprint.empty()) {
+    auto sha = env.resolve(*app, target);
+    if (sha && *sha + "|" + generation + "|" + env.live_fingerprint(*app, rt.desired) == rt.fingerprint) {
+      if (env.emit)
+        env.emit("argocd.refresh", object, {{"revision", rt.compared_revision}, {"sync", std::string(to_string(rt.sync))},
+                                            {"health", std::string(health::to_string(rt.health))}});
+      const std::string before = rt.condition_type + "\n" + rt.condition_message + "\n" +
+                                 (rt.op ? std::to_string(rt.op->started_at_ms) : "-");
+      auto_sync(rt, *app, env, out);
+      // The status only changes when auto-sync set a condition or started an operation.
+      if (before != rt.condition_type + "\n" + rt.condition_message + "\n" +
+                        (rt.op ? std::to_string(rt.op->started_at_ms) : "-"))
+        write_status(rt, key, *app, env);
+      if (out.operation_after_ms) out.operation_running = true;
+      return out;
+    }
+  }
   RenderedApp rendered = env.render(*app, target);
   if (!rendered.ok) {
     rt.sync = SyncStatus::Unknown;
@@ -296,6 +330,10 @@ AppOutcome AppController::refresh(const model::ObjectKey& key, const AppEnv& env
     rt.resource_health = std::move(now);
   }
   (void)old_sync;
+  if (env.live_fingerprint) {
+    rt.desired = rendered.objects;
+    rt.fingerprint = rendered.revision + "|" + generation + "|" + env.live_fingerprint(*app, rt.desired);
+  }
   auto_sync(rt, *app, env, out);
   write_status(rt, key, *app, env);
   if (out.operation_after_ms) out.operation_running = true;
@@ -308,8 +346,8 @@ AppOutcome AppController::process_operation(const model::ObjectKey& key, const A
   if (it == apps_.end() || !it->second.op || is_completed(it->second.op->phase)) return out;
   Runtime& rt = it->second;
   OperationState& st = *rt.op;
-  model::Object obj;
-  auto app = load(key, env, &obj);
+  AppMeta meta;
+  auto app = load(key, env, &meta);
   if (!app) return out;
   const std::string object = app_object(app->ns, app->name);
 
@@ -358,7 +396,7 @@ AppOutcome AppController::process_operation(const model::ObjectKey& key, const A
     oe.tracking = settings_.tracking;
     oe.ignore_differences = app->spec.ignore_differences;
     oe.managed_namespace_metadata = !app->spec.sync_policy.managed_namespace_metadata->is_null();
-    oe.deletion_approved = annotation(obj.body(), kAnnotationDeletionApproved);
+    oe.deletion_approved = meta.deletion_approved;
     oe.desired = &rendered.objects;
     oe.live = &live;
     oe.kinds = env.kinds;

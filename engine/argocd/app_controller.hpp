@@ -73,6 +73,14 @@ struct AppEnv {
   // Live objects the app may pair with or prune: those tracked as the app's plus any at the
   // keys of `desired`.
   std::function<std::vector<model::Object>(const Application& app, const std::vector<model::Object>& desired)> live;
+  // Optional fast path: the commit a revision resolves to, and a fingerprint of the live
+  // objects live() would return (e.g. their resourceVersions). When the revision, the
+  // Application's generation and the fingerprint are those of the previous refresh, the
+  // previous comparison is reused — it is a pure function of these inputs.
+  std::function<std::optional<std::string>(const Application& app, const std::string& revision)> resolve;
+  std::function<std::string(const Application& app, const std::vector<model::Object>& desired)> live_fingerprint;
+  // Optional: the stored object without a copy (nullptr when absent); client->get otherwise.
+  std::function<const model::Object*(const model::ObjectKey& key)> peek;
   // Who last wrote an object (for argocd.drift), "" when unknown. May be empty.
   std::function<std::string(const model::ObjectKey& key)> last_writer;
   const model::KindRegistry* kinds = nullptr;
@@ -103,7 +111,10 @@ class AppController {
 
   bool operation_running(const model::ObjectKey& app) const;
   const OperationState* operation(const model::ObjectKey& app) const;
-  void forget(const model::ObjectKey& app) { apps_.erase(app); }
+  void forget(const model::ObjectKey& app) {
+    apps_.erase(app);
+    parsed_.erase(app);
+  }
 
  private:
   struct HistoryEntry {
@@ -127,10 +138,16 @@ class AppController {
     std::string drift_signature;
     std::string skip_signature;
     std::string condition_type, condition_message;
+    std::string fingerprint;              // revision|generation|live fingerprint of the last compare
+    std::vector<model::Object> desired;   // the last compared targets
     model::JsonBox last_status;
   };
 
-  Result<Application> load(const model::ObjectKey& app, const AppEnv& env, model::Object* obj = nullptr);
+  struct AppMeta {
+    std::string generation;
+    std::string deletion_approved;
+  };
+  Result<Application> load(const model::ObjectKey& app, const AppEnv& env, AppMeta* meta = nullptr);
   Result<void> start_operation(Runtime& rt, const Application& app, SyncRequest request, const AppEnv& env);
   void auto_sync(Runtime& rt, const Application& app, const AppEnv& env, AppOutcome& out);
   void skip(Runtime& rt, const Application& app, const AppEnv& env, const std::string& reason,
@@ -139,6 +156,7 @@ class AppController {
 
   ControllerSettings settings_;
   std::map<model::ObjectKey, Runtime> apps_;
+  std::map<model::ObjectKey, std::pair<std::string, Application>> parsed_;  // by generation
 };
 
 }  // namespace rehearse::argocd

@@ -256,6 +256,24 @@ class ArgoCdController : public SimController {
     env.live = [this](const argocd::Application& app, const std::vector<model::Object>& desired) {
       return live(app, desired);
     };
+    env.resolve = [this](const argocd::Application&, const std::string& rev) -> std::optional<std::string> {
+      GitRepo* git = world_->git();
+      if (!git) return std::nullopt;
+      auto sha = git->resolve(rev.empty() || rev == "HEAD" ? world_->scenario().repo->branch : rev);
+      if (!sha) return std::nullopt;
+      return *sha;
+    };
+    env.live_fingerprint = [this](const argocd::Application& app, const std::vector<model::Object>& desired) {
+      std::string fp;
+      for (const auto& k : live_keys(app, desired)) {
+        const model::Object* o = world_->cluster().api().find(k);
+        if (!o) continue;
+        fp += o->body()["metadata"].value("resourceVersion", "");
+        fp += ';';
+      }
+      return fp;
+    };
+    env.peek = [this](const model::ObjectKey& k) { return world_->cluster().api().find(k); };
     env.last_writer = [this](const model::ObjectKey& k) {
       auto it = writers_.find(k);
       return it == writers_.end() ? std::string() : it->second;
@@ -456,6 +474,13 @@ class ArgoCdController : public SimController {
   }
 
   std::vector<model::Object> live(const argocd::Application& app, const std::vector<model::Object>& desired) {
+    std::vector<model::Object> out;
+    for (const auto& k : live_keys(app, desired))
+      if (const model::Object* o = world_->cluster().api().find(k)) out.push_back(*o);
+    return out;
+  }
+
+  std::set<model::ObjectKey> live_keys(const argocd::Application& app, const std::vector<model::Object>& desired) {
     const auto& api = world_->cluster().api();
     const auto& kinds = api.kinds();
     std::set<model::ObjectKey> keys;
@@ -470,10 +495,7 @@ class ArgoCdController : public SimController {
     if (!app.spec.destination.ns.empty()) keys.insert({"", "Namespace", "", app.spec.destination.ns});
     // Hooks with generated names: any live object carrying the hook annotation and tracked
     // as the app's is already in `tracked_`.
-    std::vector<model::Object> out;
-    for (const auto& k : keys)
-      if (const model::Object* o = api.find(k)) out.push_back(*o);
-    return out;
+    return keys;
   }
 
   struct Rendered {
