@@ -23,6 +23,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/model/glob.hpp"
 #include "engine/model/result.hpp"
 
 namespace rehearse::diff {
@@ -93,6 +94,6 @@ void respect_ignore_differences(nlohmann::json& target, const nlohmann::json& li
 Result<std::vector<std::string>> jq_locations(std::string_view expr, const nlohmann::json& doc);
 
 // Shell-style glob with `*` and `?` (used for group/kind of ignore rules).
-bool glob_match(std::string_view pattern, std::string_view text);
+using model::glob_match;
 
 }  // namespace rehearse::diff

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/model/glob.hpp"
 #include "sim/cluster/api_server.hpp"
 #include "sim/kernel/controller_host.hpp"
 #include "sim/kernel/event_queue.hpp"
@@ -67,7 +68,7 @@ struct WorkloadProfiles {
   const WorkloadProfile& lookup(std::string_view image) const;
 };
 
-bool glob_match(std::string_view pattern, std::string_view text);
+using model::glob_match;  // by image, for workload profiles
 
 struct ClusterSettings {
   int nodes = 1;  // Node objects node-1..node-N; DaemonSets schedule one pod per node
