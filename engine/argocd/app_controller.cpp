@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/argocd/annotations.hpp"
+#include "engine/argocd/tracking.hpp"
 #include "engine/model/check.hpp"
 
 namespace rehearse::argocd {
@@ -72,6 +74,7 @@ Result<Application> AppController::load(const model::ObjectKey& key, const AppEn
   if (meta) {
     meta->generation = generation;
     meta->deletion_approved = annotation(o->body(), kAnnotationDeletionApproved);
+    meta->deleting = md.contains("deletionTimestamp") && !md["deletionTimestamp"].is_null();
   }
   // The spec only changes with the generation: parse once per generation.
   auto it = parsed_.find(key);
@@ -125,6 +128,7 @@ void AppController::auto_sync(Runtime& rt, const Application& app, const AppEnv&
   const auto& automated = app.spec.sync_policy.automated;
   if (!automated || !automated->enabled) return;
   if (rt.op && !is_completed(rt.op->phase)) return;  // another operation is in progress
+  if (rt.deleting) return;                            // "Skipping auto-sync: deletion in progress"
   if (rt.sync != SyncStatus::OutOfSync) return;
   const std::string& revision = rt.compared_revision;
   // Prune-only differences with automated prune off (§5).
@@ -212,6 +216,7 @@ AppOutcome AppController::refresh(const model::ObjectKey& key, const AppEnv& env
     return out;
   }
   const std::string object = app_object(app->ns, app->name);
+  rt.deleting = meta.deleting;
   std::string target = app->spec.sources.empty() ? "HEAD" : app->spec.sources[0].target_revision;
   const std::string& generation = meta.generation;
   if (env.resolve && env.live_fingerprint && rt.compared && rt.compare_error.empty() && !rt.fingerprint.empty()) {
@@ -505,6 +510,93 @@ Result<void> AppController::rollback(const model::ObjectKey& key, std::optional<
     env.emit("argocd.rollback", app_object(app->ns, app->name),
              {{"id", entry->id}, {"revision", entry->revision}, {"prune", prune}});
   return start_operation(rt, *app, std::move(req), env);
+}
+
+AppOutcome AppController::finalize_deletion(const model::ObjectKey& key, const AppEnv& env) {
+  static constexpr std::string_view kResources = "resources-finalizer.argocd.argoproj.io";
+  static constexpr std::string_view kBackground = "resources-finalizer.argocd.argoproj.io/background";
+  static constexpr std::string_view kForeground = "resources-finalizer.argocd.argoproj.io/foreground";
+  AppOutcome out;
+  auto got = env.client->get(key);
+  if (!got) return out;
+  const json& md = got->body()["metadata"];
+  if (!md.contains("deletionTimestamp") || md["deletionTimestamp"].is_null()) return out;
+  auto is_policy_finalizer = [](const json& f) {
+    if (!f.is_string()) return false;
+    const std::string& s = f.get_ref<const std::string&>();
+    return s == kResources || s == kBackground || s == kForeground;
+  };
+  std::string policy;  // the first propagation finalizer (Application.GetPropagationPolicy)
+  json finalizers = md.value("finalizers", json::array());
+  for (const auto& f : finalizers)
+    if (is_policy_finalizer(f)) {
+      policy = f.get<std::string>();
+      break;
+    }
+  if (policy.empty()) return out;
+  auto app = load(key, env);
+  if (!app) return out;
+  const std::string object = app_object(app->ns, app->name);
+  const SyncOptions app_options = app->spec.sync_policy.options();
+  auto should_be_deleted = [&](const model::Object& o) {
+    if (o.known_kind() == model::Kind::CustomResourceDefinition) return false;
+    SyncOptions res = SyncOptions::from_annotation(o.body());
+    std::optional<std::string> del = res.get("Delete");
+    if (!del) del = app_options.get("Delete");
+    if (del && *del == "false") return false;
+    for (const auto& p : annotation_csv(o.body(), "helm.sh/resource-policy"))
+      if (p == "keep") return false;
+    return true;
+  };
+  auto managed = [&]() {
+    std::vector<model::Object> mine;
+    for (auto& o : env.live(*app, {}))
+      if (is_tracked_by(o, app->name, settings_.tracking)) mine.push_back(std::move(o));
+    std::sort(mine.begin(), mine.end(), [](const model::Object& a, const model::Object& b) { return a.key() < b.key(); });
+    return mine;
+  };
+  std::vector<model::Object> live = managed();
+  std::vector<const model::Object*> objs;
+  for (const auto& o : live) {
+    const json& omd = o.body()["metadata"];
+    if (omd.contains("deletionTimestamp") && !omd["deletionTimestamp"].is_null()) {
+      // Wait for objects pending deletion before the next wave.
+      out.operation_after_ms = settings_.operation_backstop_ms;
+      return out;
+    }
+    if (should_be_deleted(o)) objs.push_back(&o);
+  }
+  if (!objs.empty()) {
+    // FilterObjectsForDeletion: only the highest wave.
+    int top = wave_of(objs.front()->body());
+    for (const auto* o : objs) top = std::max(top, wave_of(o->body()));
+    model::DeleteOptions opts;
+    opts.propagation = policy == kBackground ? model::Propagation::Background : model::Propagation::Foreground;
+    for (const auto* o : objs) {
+      if (wave_of(o->body()) != top) continue;
+      auto r = env.client->remove(o->key(), opts);
+      if (env.emit)
+        env.emit("argocd.app.delete-resource", o->key().str(),
+                 r ? json{{"app", app->name}, {"wave", top}, {"propagation", policy == kBackground ? "background" : "foreground"}}
+                   : json{{"app", app->name}, {"wave", top}, {"error", r.error().message}});
+    }
+    live = managed();
+    for (const auto& o : live)
+      if (should_be_deleted(o)) {
+        out.operation_after_ms = settings_.operation_backstop_ms;
+        return out;
+      }
+  }
+  // UnSetCascadedDeletion: drop every propagation finalizer.
+  json kept = json::array();
+  for (const auto& f : finalizers)
+    if (!is_policy_finalizer(f)) kept.push_back(f);
+  auto r = env.client->patch(key, model::PatchType::Merge, json{{"metadata", {{"finalizers", kept}}}});
+  if (env.emit)
+    env.emit("argocd.app.finalized", object,
+             r ? json{{"finalizer", policy}} : json{{"finalizer", policy}, {"error", r.error().message}});
+  if (!r) out.operation_after_ms = settings_.operation_backstop_ms;
+  return out;
 }
 
 Result<void> AppController::terminate(const model::ObjectKey& key, const AppEnv& env) {

@@ -109,6 +109,19 @@ class AppController {
   // `argocd app terminate-op APP`.
   Result<void> terminate(const model::ObjectKey& app, const AppEnv& env);
 
+  // Application deletion (argo-cd controller/appcontroller.go finalizeApplicationDeletion,
+  // reference argocd.md §5 "Cascade deletion"). Called while the Application has a
+  // deletionTimestamp and no operation runs. With a propagation finalizer
+  // (`resources-finalizer.argocd.argoproj.io`, `.../foreground`, `.../background`) the app's
+  // tracked live resources are deleted one wave at a time, highest wave first
+  // (controller/sort_delete.go), with foreground propagation (background for `.../background`),
+  // skipping CRDs, `Delete=false` (resource annotation, else app syncOptions) and
+  // `helm.sh/resource-policy: keep`; while any tracked resource is terminating nothing else
+  // happens. When none is left the propagation finalizer is removed, and the API server
+  // deletes the Application once it has no finalizers. Without one: nothing to do (the
+  // resources stay). `operation_after_ms` asks to be called again.
+  AppOutcome finalize_deletion(const model::ObjectKey& app, const AppEnv& env);
+
   bool operation_running(const model::ObjectKey& app) const;
   const OperationState* operation(const model::ObjectKey& app) const;
   void forget(const model::ObjectKey& app) {
@@ -138,6 +151,7 @@ class AppController {
     std::string drift_signature;
     std::string skip_signature;
     std::string condition_type, condition_message;
+    bool deleting = false;                // deletionTimestamp set: no automated sync (§7.2)
     std::string fingerprint;              // revision|generation|live fingerprint of the last compare
     std::vector<model::Object> desired;   // the last compared targets
     model::JsonBox last_status;
@@ -146,6 +160,7 @@ class AppController {
   struct AppMeta {
     std::string generation;
     std::string deletion_approved;
+    bool deleting = false;
   };
   Result<Application> load(const model::ObjectKey& app, const AppEnv& env, AppMeta* meta = nullptr);
   Result<void> start_operation(Runtime& rt, const Application& app, SyncRequest request, const AppEnv& env);

@@ -198,6 +198,12 @@ struct SetParser {
         if (!rev.empty()) git.revision = rev;
         git.path_param_prefix = str(gj, "pathParamPrefix", p);
         git.values = string_map(gj, "values", p);
+        if (auto ra = gj.find("requeueAfterSeconds"); ra != gj.end() && !ra->is_null()) {
+          if (!ra->is_number_integer() || ra->get<std::int64_t>() < 0)
+            error(p + "/requeueAfterSeconds", "requeueAfterSeconds must be a non-negative integer");
+          else
+            git.requeue_after_seconds = ra->get<std::int64_t>();
+        }
         if (gj.contains("files"))
           error(p + "/files", "the git files generator is not supported by rehearse (directories only)");
         auto dirs = gj.find("directories");
@@ -307,10 +313,8 @@ std::optional<ApplicationSet> parse_application_set(const model::Object& obj,
   if (auto sp = spec.find("syncPolicy"); sp != spec.end() && sp->is_object()) {
     set.preserve_resources_on_deletion = p.boolean(*sp, "preserveResourcesOnDeletion", "/spec/syncPolicy");
     std::string policy = p.str(*sp, "applicationsSync", "/spec/syncPolicy");
-    if (policy == "create-only") set.applications_sync = ApplicationsSyncPolicy::CreateOnly;
-    else if (policy == "create-update") set.applications_sync = ApplicationsSyncPolicy::CreateUpdate;
-    else if (policy == "create-delete") set.applications_sync = ApplicationsSyncPolicy::CreateDelete;
-    else if (policy == "sync" || policy.empty()) set.applications_sync = ApplicationsSyncPolicy::Sync;
+    set.applications_sync_set = sp->contains("applicationsSync") && !(*sp)["applicationsSync"].is_null();
+    if (auto pol = parse_applications_sync_policy(policy)) set.applications_sync = *pol;
     else
       p.error("/spec/syncPolicy/applicationsSync",
               fmt::format("applicationsSync must be create-only, create-update, create-delete or sync, not \"{}\"", policy));
@@ -600,6 +604,167 @@ std::vector<AppSetAction> plan_appset_changes(const ApplicationSet& set,
     }
   }
   return out;
+}
+
+std::string owning_application_set(const json& app) {
+  auto md = app.find("metadata");
+  if (md == app.end() || !md->is_object()) return {};
+  auto refs = md->find("ownerReferences");
+  if (refs == md->end() || !refs->is_array()) return {};
+  for (const auto& r : *refs) {
+    if (!r.is_object() || !r.value("controller", false)) continue;
+    if (r.value("apiVersion", "") == "argoproj.io/v1alpha1" && r.value("kind", "") == "ApplicationSet")
+      return r.value("name", "");
+    return {};  // controlled by something else
+  }
+  return {};
+}
+
+namespace {
+
+// A Go zero value once decoded into the typed Application: a missing field, "", false, 0, or
+// (with cmpopts.EquateEmpty) an empty map or slice.
+bool empty_value(const json& v) {
+  if (v.is_null()) return true;
+  if (v.is_object() || v.is_array() || v.is_string()) return v.empty();
+  if (v.is_boolean()) return !v.get<bool>();
+  if (v.is_number()) return v.get<double>() == 0;
+  return false;
+}
+
+// cmp.Equal on the typed structs with cmpopts.EquateEmpty: zero values equal missing fields,
+// nil and empty maps/slices are equal, recursively.
+bool equal_empty(const json& a, const json& b) {
+  if (empty_value(a) && empty_value(b)) return true;
+  if (a.is_object() && b.is_object()) {
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      auto o = b.find(it.key());
+      if (!equal_empty(it.value(), o == b.end() ? json() : *o)) return false;
+    }
+    for (auto it = b.begin(); it != b.end(); ++it)
+      if (!a.contains(it.key()) && !empty_value(it.value())) return false;
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!equal_empty(a[i], b[i])) return false;
+    return true;
+  }
+  return a == b;
+}
+
+const json& field(const json& obj, const char* a, const char* b = nullptr) {
+  static const json kNull;
+  auto it = obj.find(a);
+  if (it == obj.end()) return kNull;
+  if (!b) return *it;
+  if (!it->is_object()) return kNull;
+  auto jt = it->find(b);
+  return jt == it->end() ? kNull : *jt;
+}
+
+}  // namespace
+
+Result<MergedApplication> merge_generated_application(const json& found, const json& generated,
+                                                      const AppSetOwner& owner) {
+  static const char* const kPreservedAnnotations[] = {"notified.notifications.argoproj.io",
+                                                      "argocd.argoproj.io/refresh", "argocd.argoproj.io/hydrate"};
+  static const char* const kPreservedFinalizers[] = {"pre-delete-finalizer.argocd.argoproj.io",
+                                                     "post-delete-finalizer.argocd.argoproj.io"};
+  json out = found.is_object() ? found
+                               : json{{"apiVersion", "argoproj.io/v1alpha1"},
+                                      {"kind", "Application"},
+                                      {"metadata", {{"name", field(generated, "metadata", "name")},
+                                                    {"namespace", field(generated, "metadata", "namespace")}}}};
+  json annotations = field(generated, "metadata", "annotations");
+  json labels = field(generated, "metadata", "labels");
+  json finalizers = field(generated, "metadata", "finalizers");
+  const json& found_ann = field(found, "metadata", "annotations");
+  for (const char* k : kPreservedAnnotations)
+    if (found_ann.is_object() && found_ann.contains(k)) annotations[k] = found_ann[k];
+  const json& found_fin = field(found, "metadata", "finalizers");
+  for (const char* pre : kPreservedFinalizers) {
+    if (!found_fin.is_array()) break;
+    for (const auto& f : found_fin)
+      if (f.is_string() && f.get_ref<const std::string&>().rfind(pre, 0) == 0) finalizers.push_back(f);
+  }
+  MergedApplication m;
+  auto set_meta = [&](const char* k, const json& v, const char* name) {
+    json& md = out["metadata"];
+    if (!equal_empty(field(out, "metadata", k), v)) m.fields.push_back(name);
+    if (empty_value(v)) md.erase(k);
+    else md[k] = v;
+  };
+  if (!equal_empty(field(out, "spec"), field(generated, "spec"))) m.fields.push_back("spec");
+  out["spec"] = field(generated, "spec");
+  if (generated.contains("operation")) out["operation"] = generated["operation"];
+  set_meta("annotations", annotations, "metadata.annotations");
+  set_meta("labels", labels, "metadata.labels");
+  set_meta("finalizers", finalizers, "metadata.finalizers");
+  // SetControllerReference.
+  json& md = out["metadata"];
+  json refs = md.contains("ownerReferences") && md["ownerReferences"].is_array() ? md["ownerReferences"] : json::array();
+  json ref = {{"apiVersion", "argoproj.io/v1alpha1"}, {"kind", "ApplicationSet"}, {"name", owner.name},
+              {"uid", owner.uid}, {"controller", true}, {"blockOwnerDeletion", true}};
+  bool placed = false;
+  for (auto& r : refs) {
+    if (!r.is_object()) continue;
+    bool same = r.value("apiVersion", "") == "argoproj.io/v1alpha1" && r.value("kind", "") == "ApplicationSet" &&
+                r.value("name", "") == owner.name;
+    if (!same && r.value("controller", false))
+      return fail("appset-owned",
+                  fmt::format("Object {}/{} is already owned by another {} controller {}",
+                              md.value("namespace", ""), md.value("name", ""), r.value("kind", ""), r.value("name", "")));
+    if (same) {
+      if (r != ref) m.fields.push_back("metadata.ownerReferences");
+      r = ref;
+      placed = true;
+    }
+  }
+  if (!placed) {
+    refs.push_back(ref);
+    m.fields.push_back("metadata.ownerReferences");
+  }
+  md["ownerReferences"] = refs;
+  m.changed = !m.fields.empty();
+  m.body = model::JsonBox(std::move(out));
+  return m;
+}
+
+std::optional<ApplicationsSyncPolicy> parse_applications_sync_policy(std::string_view s) {
+  if (s == "create-only") return ApplicationsSyncPolicy::CreateOnly;
+  if (s == "create-update") return ApplicationsSyncPolicy::CreateUpdate;
+  if (s == "create-delete") return ApplicationsSyncPolicy::CreateDelete;
+  if (s == "sync" || s.empty()) return ApplicationsSyncPolicy::Sync;
+  return std::nullopt;
+}
+
+std::string_view to_string(ApplicationsSyncPolicy p) {
+  switch (p) {
+    case ApplicationsSyncPolicy::CreateOnly: return "create-only";
+    case ApplicationsSyncPolicy::CreateUpdate: return "create-update";
+    case ApplicationsSyncPolicy::CreateDelete: return "create-delete";
+    case ApplicationsSyncPolicy::Sync: break;
+  }
+  return "sync";
+}
+
+ApplicationsSyncPolicy effective_policy(const ApplicationSet& set, ApplicationsSyncPolicy controller_policy,
+                                        bool enable_policy_override) {
+  if (!set.applications_sync_set || !enable_policy_override) return controller_policy;
+  return set.applications_sync;
+}
+
+std::int64_t requeue_after_ms(const ApplicationSet& set, std::int64_t default_git_ms) {
+  std::int64_t res = 0;
+  for (const auto& g : set.generators) {
+    std::int64_t t = 0;  // list: NoRequeueAfter
+    if (g.git) t = g.git->requeue_after_seconds ? *g.git->requeue_after_seconds * 1000 : default_git_ms;
+    if (res == 0) res = t;
+    else if (t != 0 && t < res) res = t;
+  }
+  return res;
 }
 
 }  // namespace rehearse::argocd

@@ -33,6 +33,7 @@
 // namespace, and the finalizer `resources-finalizer.argocd.argoproj.io` is added when the
 // template has no finalizers and syncPolicy.preserveResourcesOnDeletion is not set.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -60,6 +61,9 @@ struct GitGenerator {
   std::vector<GitDirectoryItem> directories;
   std::string path_param_prefix;
   std::map<std::string, std::string> values;
+  // requeueAfterSeconds; unset = the controller default (3 min, argo-cd
+  // applicationset/generators/interface.go DefaultRequeueAfter; reference argocd.md §7.4).
+  std::optional<std::int64_t> requeue_after_seconds;
 };
 
 struct ListGenerator {
@@ -86,6 +90,7 @@ struct ApplicationSet {
   std::optional<std::string> template_patch;  // spec.templatePatch
   bool preserve_resources_on_deletion = false;
   ApplicationsSyncPolicy applications_sync = ApplicationsSyncPolicy::Sync;
+  bool applications_sync_set = false;  // spec.syncPolicy.applicationsSync was given
   model::SourcePos origin;
 };
 
@@ -156,6 +161,54 @@ struct AppSetAction {
 std::vector<AppSetAction> plan_appset_changes(const ApplicationSet& set,
                                               const std::vector<GeneratedApplication>& generated,
                                               const std::map<std::string, model::JsonBox>& existing);
+
+// The policy the controller applies (argo-cd applicationset/utils/policy.go DefaultPolicy): the
+// set's own applicationsSync when it gives one and overrides are enabled, else the
+// controller's `--policy` (whose empty default means sync). `--enable-policy-override`
+// defaults to true exactly when `--policy` is empty.
+ApplicationsSyncPolicy effective_policy(const ApplicationSet& set, ApplicationsSyncPolicy controller_policy,
+                                        bool enable_policy_override);
+inline bool allows_update(ApplicationsSyncPolicy p) {
+  return p == ApplicationsSyncPolicy::Sync || p == ApplicationsSyncPolicy::CreateUpdate;
+}
+inline bool allows_delete(ApplicationsSyncPolicy p) {
+  return p == ApplicationsSyncPolicy::Sync || p == ApplicationsSyncPolicy::CreateDelete;
+}
+std::optional<ApplicationsSyncPolicy> parse_applications_sync_policy(std::string_view s);  // "" = sync
+std::string_view to_string(ApplicationsSyncPolicy p);
+
+// The controller's requeue interval for a set (argo-cd applicationset_controller.go
+// getMinRequeueAfter): the smallest non-zero interval of its generators — a git generator's
+// requeueAfterSeconds or `default_git_ms` (3 min upstream), a list generator none. 0: no
+// periodic requeue (only watch events reconcile the set).
+std::int64_t requeue_after_ms(const ApplicationSet& set, std::int64_t default_git_ms);
+
+// The ApplicationSet that an Application's controller ownerReference names (argo-cd
+// appControllerIndexer: apiVersion argoproj.io/v1alpha1, kind ApplicationSet, controller
+// true), "" when none.
+std::string owning_application_set(const nlohmann::json& app);
+
+struct AppSetOwner {
+  std::string name;
+  std::string uid;
+};
+
+// createOrUpdateInCluster's mutate step (argo-cd applicationset_controller.go) for a generated
+// Application. `found` is the live Application or null when it does not exist. The result
+// is `found` (or a fresh object) with spec, labels, annotations and finalizers taken from
+// `generated`, except that the annotations `notified.notifications.argoproj.io`,
+// `argocd.argoproj.io/refresh` and `argocd.argoproj.io/hydrate` and the finalizers starting
+// with `pre-delete-finalizer.argocd.argoproj.io` / `post-delete-finalizer.argocd.argoproj.io`
+// of `found` are kept, and the set is the controller ownerReference (controllerutil.
+// SetControllerReference: an error when another controller owns it). `changed` says whether
+// it differs from `found` (empty and missing maps/lists are equal, as cmpopts.EquateEmpty).
+struct MergedApplication {
+  model::JsonBox body;
+  bool changed = false;
+  std::vector<std::string> fields;  // "spec", "metadata.labels", ... that changed
+};
+Result<MergedApplication> merge_generated_application(const nlohmann::json& found, const nlohmann::json& generated,
+                                                      const AppSetOwner& owner);
 
 inline constexpr std::string_view kResourcesFinalizer = "resources-finalizer.argocd.argoproj.io";
 

@@ -16,6 +16,7 @@
 #include "engine/health/health.hpp"
 #include "engine/kustomize/file_source.hpp"
 #include "engine/kustomize/kustomize.hpp"
+#include "sim/argocd/appset_controller.hpp"
 #include "sim/cluster/cluster.hpp"
 #include "sim/kernel/controller_host.hpp"
 #include "sim/world/controller.hpp"
@@ -34,6 +35,7 @@ constexpr const char* kActor = "argocd-application-controller";
 
 struct ArgoSettings {
   argocd::ControllerSettings controller;
+  AppSetControllerSettings appset;
 };
 
 std::string app_key_str(const model::ObjectKey& k) { return k.ns + "/" + k.name; }
@@ -93,6 +95,10 @@ class ArgoCdController : public SimController {
       }
       std::string app = argocd::owning_app(*o, settings_.controller.tracking);
       if (!app.empty()) tracked_[app].insert(o->key());
+    }
+    if (settings_.appset.enabled) {
+      appset_ = std::make_unique<AppSetController>(settings_.appset);
+      appset_->start(world);
     }
   }
 
@@ -291,11 +297,15 @@ class ArgoCdController : public SimController {
       op_host_->forget(k);
       ctrl_.forget(obj.key());
       app_sigs_.erase(obj.key());
+      deleting_.erase(obj.key());
       return;
     }
     // Spec changes (generation) and the refresh annotation trigger a refresh; our own status
     // writes do not.
     const json& md = obj.body()["metadata"];
+    // A deletionTimestamp hands the app to the operation queue (finalizeApplicationDeletion).
+    if (md.contains("deletionTimestamp") && !md["deletionTimestamp"].is_null() && deleting_.insert(obj.key()).second)
+      op_host_->enqueue(k);
     std::string sig = std::to_string(md.value("generation", std::int64_t{0}));
     if (md.contains("annotations") && md["annotations"].contains("argocd.argoproj.io/refresh"))
       sig += "|" + md["annotations"]["argocd.argoproj.io/refresh"].dump();
@@ -350,7 +360,7 @@ class ArgoCdController : public SimController {
     for (const auto& a : apps) {
       for (const auto& k : app_keys_for(a)) {
         refresh_host_->enqueue(app_key_str(k));
-        if (ctrl_.operation_running(k))
+        if (ctrl_.operation_running(k) || deleting_.count(k))
           op_host_->enqueue_after(app_key_str(k), ms(settings_.controller.operation_requeue_ms));
       }
     }
@@ -379,6 +389,12 @@ class ArgoCdController : public SimController {
   ReconcileResult do_operation(const std::string& k) {
     model::ObjectKey key = app_key(k);
     if (!world_->cluster().api().find(key)) return ReconcileResult::done();
+    // An operation goes first; then a deleting app is finalized (processAppOperationQueueItem).
+    if (!ctrl_.operation_running(key) && deleting_.count(key)) {
+      argocd::AppOutcome out = ctrl_.finalize_deletion(key, make_env());
+      if (out.operation_after_ms) return ReconcileResult::requeue_after(ms(*out.operation_after_ms));
+      return ReconcileResult::done();
+    }
     argocd::AppOutcome out = ctrl_.process_operation(key, make_env());
     if (out.refresh_after_ms) refresh_host_->enqueue_after(k, ms(*out.refresh_after_ms));
     if (out.operation_after_ms) return ReconcileResult::requeue_after(ms(*out.operation_after_ms));
@@ -510,6 +526,8 @@ class ArgoCdController : public SimController {
   std::unique_ptr<FnReconciler> refresh_rec_, op_rec_;
   std::unique_ptr<ControllerHost> refresh_host_, op_host_;
   std::map<model::ObjectKey, std::string> app_sigs_;
+  std::set<model::ObjectKey> deleting_;
+  std::unique_ptr<AppSetController> appset_;
   std::map<std::string, std::set<model::ObjectKey>> tracked_;            // app -> live keys
   std::map<model::ObjectKey, std::set<std::string>> targets_;            // key -> apps rendering it
   struct Known {
@@ -532,6 +550,56 @@ std::optional<std::int64_t> duration_ms(const json& v) {
       return std::stoll(s) * 1000;
   }
   return std::nullopt;
+}
+
+// `applicationSet: {enabled, requeueAfter, policy, enablePolicyOverride}` (the
+// argocd-applicationset-controller's flags).
+bool parse_appset_settings(const json& v, const model::SourcePos& pos, model::Diagnostics& diags,
+                           AppSetControllerSettings& out) {
+  if (v.is_null()) return true;
+  if (!v.is_object()) {
+    diags.error(pos, "argocd-settings", "`applicationSet` settings are a mapping");
+    return false;
+  }
+  bool ok = true;
+  std::optional<bool> override_flag;
+  for (const auto& [k, x] : v.items()) {
+    if (k == "enabled" || k == "enablePolicyOverride") {
+      if (!x.is_boolean()) {
+        diags.error(pos, "argocd-settings", fmt::format("`applicationSet.{}` is true or false", k));
+        ok = false;
+      } else if (k == "enabled") {
+        out.enabled = x.get<bool>();
+      } else {
+        override_flag = x.get<bool>();
+      }
+    } else if (k == "requeueAfter") {
+      auto d = duration_ms(x);
+      // env.ParseDurationFromEnv bounds: 1 s to 8760 h.
+      if (!d || *d < 1000 || *d > std::int64_t{8760} * 3600 * 1000) {
+        diags.error(pos, "argocd-settings", "`applicationSet.requeueAfter` is a duration between 1s and 8760h");
+        ok = false;
+      } else {
+        out.requeue_after_ms = *d;
+      }
+    } else if (k == "policy") {
+      auto p = x.is_string() ? argocd::parse_applications_sync_policy(x.get<std::string>()) : std::nullopt;
+      if (!p) {
+        diags.error(pos, "argocd-settings", "`applicationSet.policy` is sync, create-only, create-update or create-delete");
+        ok = false;
+      } else {
+        out.policy = *p;
+        out.policy_given = !x.get<std::string>().empty();
+      }
+    } else {
+      diags.error(pos, "argocd-settings",
+                  fmt::format("unknown applicationSet setting `{}` (enabled, requeueAfter, policy, enablePolicyOverride)", k));
+      ok = false;
+    }
+  }
+  // --enable-policy-override defaults to true exactly when --policy is empty.
+  out.enable_policy_override = override_flag.value_or(!out.policy_given);
+  return ok;
 }
 
 std::optional<ArgoSettings> parse_settings(const json& s, const model::SourcePos& pos, model::Diagnostics& diags) {
@@ -565,6 +633,8 @@ std::optional<ArgoSettings> parse_settings(const json& s, const model::SourcePos
       } else {
         c.self_heal_backoff_factor = v.get<std::int64_t>();
       }
+    } else if (k == "applicationSet") {
+      if (!parse_appset_settings(v, pos, diags, out.appset)) ok = false;
     } else if (k == "trackingMethod") {
       auto m = v.is_string() ? argocd::parse_tracking_method(v.get<std::string>()) : std::nullopt;
       if (!m) {
@@ -577,7 +647,7 @@ std::optional<ArgoSettings> parse_settings(const json& s, const model::SourcePos
       diags.error(pos, "argocd-settings",
                   fmt::format("unknown argocd setting `{}` (reconciliationTimeout, jitter, selfHealTimeout, selfHealBackoff, "
                               "selfHealBackoffFactor, selfHealBackoffCap, syncWaveDelay, operationRequeueDelay, "
-                              "operationBackstop, syncTimeout, trackingMethod)",
+                              "operationBackstop, syncTimeout, trackingMethod, applicationSet)",
                               k));
       ok = false;
     }
