@@ -3,6 +3,7 @@
 #include "sim/argocd/argocd_controller.hpp"
 #include "sim/flux/flux_controller.hpp"
 #include "sim/image/image_automation.hpp"
+#include "sim/rollouts/rollouts_controller.hpp"
 #include "sim/world/controller.hpp"
 
 namespace rehearse::cli {
@@ -14,6 +15,7 @@ sim::ControllerCatalog& default_catalog() {
     sim::register_flux(c);
     sim::register_image_automation(c);
     sim::register_argocd(c);
+    sim::register_rollouts(c);
     return c;
   }();
   return catalog;

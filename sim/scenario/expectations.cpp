@@ -346,6 +346,60 @@ ExpectationResult eval_order(const Expectation& e, const Trace& trace) {
   return r;
 }
 
+// The canary weight of one Rollout as a step function over the trace's `rollouts.weight`
+// events (0 before the first), checked over [from, to]: its maximum and its integral in
+// traffic-minutes (weight% x minutes / 100).
+ExpectationResult eval_exposure(const Expectation& e, const Trace& trace) {
+  ExpectationResult r;
+  r.expectation = &e;
+  const ExposureCheck& x = e.exposure;
+  EventMatcher m;
+  m.kind = "rollouts.weight";
+  m.object = x.rollout.str();
+  std::vector<std::string> parts;
+  if (x.max_weight) parts.push_back(fmt::format("at most {}% of traffic", *x.max_weight));
+  if (x.max_traffic_minutes) parts.push_back(fmt::format("at most {} traffic-minutes", *x.max_traffic_minutes));
+  std::string bounds;
+  for (const auto& p : parts) bounds += (bounds.empty() ? "" : " and ") + p;
+  r.title = fmt::format("the canary of {} receives {} in [{}, {}]", m.object, bounds, at_str(e.from),
+                        at_str(e.to));
+  r.expected = bounds;
+  double weight = 0, peak = 0, minutes = 0;  // weight in effect, its maximum, the integral
+  SimTime peak_at = e.from, t = e.from, over_at{};
+  bool over = false;
+  auto advance = [&](SimTime until) {
+    if (until > t) {
+      minutes += weight * static_cast<double>(to_ms(until - t)) / 60000.0 / 100.0;
+      if (!over && x.max_traffic_minutes && minutes > *x.max_traffic_minutes) {
+        over = true;
+        // When the budget ran out, assuming the current weight (> 0 here).
+        double excess = (minutes - *x.max_traffic_minutes) * 100.0 * 60000.0 / weight;
+        over_at = until - SimDuration{static_cast<std::int64_t>(excess)};
+      }
+      t = until;
+    }
+  };
+  for (const auto& entry : trace.entries()) {
+    if (entry.t > e.to) break;
+    if (!event_matches(m, entry)) continue;
+    const json& c = entry.details->contains("canary") ? (*entry.details)["canary"] : json();
+    if (!c.is_number()) continue;
+    advance(std::max(entry.t, e.from));
+    if (entry.t >= e.from && weight > peak) peak = weight, peak_at = e.from;  // carried in
+    weight = c.get<double>();
+    if (entry.t >= e.from && weight > peak) peak = weight, peak_at = entry.t;
+  }
+  if (weight > peak) peak = weight, peak_at = std::max(t, e.from);
+  advance(e.to);
+  const bool weight_ok = !x.max_weight || peak <= *x.max_weight;
+  const bool minutes_ok = !x.max_traffic_minutes || minutes <= *x.max_traffic_minutes;
+  r.passed = weight_ok && minutes_ok;
+  r.observed = fmt::format("peak canary weight {}% (at {}), {:.2f} traffic-minutes", peak, at_str(peak_at), minutes);
+  r.observed_at = !weight_ok ? peak_at : !minutes_ok ? over_at : e.to;
+  if (!r.passed) r.context = context_lines(trace, m.object, r.observed_at);
+  return r;
+}
+
 }  // namespace
 
 std::vector<ExpectationResult> evaluate_expectations(const Scenario& scenario,
@@ -358,6 +412,7 @@ std::vector<ExpectationResult> evaluate_expectations(const Scenario& scenario,
       case Expectation::Kind::State: r = eval_state(e, history, trace); break;
       case Expectation::Kind::Event: r = eval_event(e, trace); break;
       case Expectation::Kind::Order: r = eval_order(e, trace); break;
+      case Expectation::Kind::Exposure: r = eval_exposure(e, trace); break;
     }
     if (!e.name.empty()) r.title = e.name + ": " + r.title;
     out.push_back(std::move(r));

@@ -103,8 +103,17 @@ struct EventMatcher {
   std::string describe() const;
 };
 
+// Traffic exposure of a canary, from the `rollouts.weight` trace events of one Rollout
+// (docs/scenarios.md "exposure"): the canary weight is 0 until the first event and holds
+// each value until the next one.
+struct ExposureCheck {
+  ObjectRef rollout;
+  std::optional<double> max_weight;           // percent of traffic, at any time in the window
+  std::optional<double> max_traffic_minutes;  // integral of weight% x minutes / 100
+};
+
 struct Expectation {
-  enum class Kind { State, Event, Order };
+  enum class Kind { State, Event, Order, Exposure };
   enum class When { Final, At, Eventually, Always, Never };
   Kind kind = Kind::State;
   When when = When::Final;
@@ -120,6 +129,8 @@ struct Expectation {
   std::optional<std::int64_t> min_count, max_count;
   // Order
   std::vector<EventMatcher> order;
+  // Exposure
+  ExposureCheck exposure;
 };
 
 struct Scenario {

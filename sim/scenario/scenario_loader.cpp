@@ -391,7 +391,7 @@ void read_expectation(const SpecReader& r, SimDuration horizon, std::vector<Expe
   e.pos = r.pos();
   if (!r.is_object()) return r.error_here("wrong-type", "an expectation is a mapping");
   if (auto n = r.string("name")) e.name = *n;
-  std::string kind = r.exactly_one({"object", "event", "order"});
+  std::string kind = r.exactly_one({"object", "event", "order", "exposure"});
   if (kind.empty()) return;
   if (kind == "object") {
     r.check_keys({"name", "object", "path", "equals", "notEquals", "matches", "exists",
@@ -467,6 +467,37 @@ void read_expectation(const SpecReader& r, SimDuration horizon, std::vector<Expe
         e.min_count = c.integer("min");
         e.max_count = c.integer("max");
       }
+    }
+    e.from = SimTime{};
+    e.to = SimTime{horizon};
+    if (r.has("window")) read_window(r, "window", e, horizon);
+  } else if (kind == "exposure") {
+    r.check_keys({"name", "exposure", "window"});
+    e.kind = Expectation::Kind::Exposure;
+    SpecReader x = r.child("exposure");
+    if (!x.is_object()) {
+      r.error("exposure", "wrong-type",
+              "`exposure` is {rollout: Rollout/NS/NAME, maxWeight: PERCENT, maxTrafficMinutes: N}");
+    } else {
+      x.check_keys({"rollout", "maxWeight", "maxTrafficMinutes"});
+      if (x.required("rollout"))
+        if (auto ref = read_object_ref(x, "rollout")) {
+          e.exposure.rollout = *ref;
+          if (ref->kind != "Rollout")
+            x.error("rollout", "wrong-kind", fmt::format("`rollout` names a Rollout, not a {}", ref->kind));
+        }
+      for (const char* k : {"maxWeight", "maxTrafficMinutes"}) {
+        if (!x.has(k)) continue;
+        const json& v = x.node()[k];
+        if (!v.is_number() || v.get<double>() < 0) {
+          x.error(k, "wrong-type", fmt::format("`{}` is a number, at least 0", k));
+          continue;
+        }
+        (std::string_view(k) == "maxWeight" ? e.exposure.max_weight : e.exposure.max_traffic_minutes) =
+            v.get<double>();
+      }
+      if (!x.has("maxWeight") && !x.has("maxTrafficMinutes"))
+        r.error("exposure", "missing-field", "`exposure` needs `maxWeight`, `maxTrafficMinutes` or both");
     }
     e.from = SimTime{};
     e.to = SimTime{horizon};

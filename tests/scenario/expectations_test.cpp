@@ -110,3 +110,63 @@ TEST(Expectations, GlobMatching) {
   EXPECT_TRUE(glob_match("a?c", "abc"));
   EXPECT_FALSE(glob_match("a*d", "abc"));
 }
+
+namespace {
+void weight(Trace& t, int minute, int canary, const char* object = "Rollout.argoproj.io/prod/fd") {
+  t.record(SimTime{minutes(minute)}, "rollouts.weight", object, json{{"canary", canary}, {"stable", 100 - canary}});
+}
+}  // namespace
+
+TEST(Expectations, ExposureIntegratesTheCanaryWeightOverTheWindow) {
+  // 10 % from 2m to 12m (1.0 traffic-minute), 50 % from 12m to 22m (5.0), then 0.
+  Trace trace;
+  weight(trace, 2, 10);
+  weight(trace, 12, 50);
+  weight(trace, 22, 0);
+  weight(trace, 5, 90, "Rollout.argoproj.io/prod/other");  // another Rollout: ignored
+  Scenario sc = scenario_with(
+      "  - exposure: {rollout: Rollout/prod/fd, maxWeight: 50, maxTrafficMinutes: 6}\n"
+      "  - exposure: {rollout: Rollout/prod/fd, maxTrafficMinutes: 5.5}\n"
+      "  - exposure: {rollout: Rollout/prod/fd, maxWeight: 10}\n"
+      "  - exposure: {rollout: Rollout/prod/fd, maxWeight: 10, maxTrafficMinutes: 0.5}\n"
+      "    window: {from: 0s, to: 11m}\n"
+      "  - exposure: {rollout: Rollout/prod/fd, maxWeight: 10}\n"
+      "    window: {from: 30m, to: 40m}\n");
+  ObjectHistory h;
+  auto r = evaluate_expectations(sc, h, trace);
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_TRUE(r[0].passed) << r[0].observed;
+  EXPECT_EQ(r[0].observed, "peak canary weight 50% (at 12m), 6.00 traffic-minutes");
+  EXPECT_FALSE(r[1].passed);  // 6.0 > 5.5
+  EXPECT_EQ(r[1].observed_at, SimTime{minutes(21)});  // when the budget ran out
+  EXPECT_FALSE(r[2].passed);  // 50 % at 12m
+  EXPECT_EQ(r[2].observed_at, SimTime{minutes(12)});
+  EXPECT_FALSE(r[3].passed);  // 10 % x 9 minutes = 0.9 > 0.5
+  EXPECT_NE(r[3].observed.find("0.90 traffic-minutes"), std::string::npos) << r[3].observed;
+  EXPECT_TRUE(r[4].passed) << r[4].observed;  // back to 0 before 30m
+}
+
+TEST(Expectations, ExposureCarriesTheWeightInEffectIntoTheWindow) {
+  Trace trace;
+  weight(trace, 2, 30);
+  Scenario sc = scenario_with(
+      "  - exposure: {rollout: Rollout/prod/fd, maxWeight: 20}\n"
+      "    window: {from: 10m, to: 20m}\n"
+      "  - exposure: {rollout: Rollout/prod/fd, maxTrafficMinutes: 3}\n"
+      "    window: {from: 10m, to: 20m}\n");
+  ObjectHistory h;
+  auto r = evaluate_expectations(sc, h, trace);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_FALSE(r[0].passed);
+  EXPECT_EQ(r[0].observed_at, SimTime{minutes(10)});
+  EXPECT_TRUE(r[1].passed) << r[1].observed;  // 30 % x 10 minutes = 3.0
+}
+
+TEST(Expectations, ExposureWithoutWeightEventsIsZero) {
+  Trace trace;
+  Scenario sc = scenario_with("  - exposure: {rollout: Rollout/prod/fd, maxWeight: 0, maxTrafficMinutes: 0}\n");
+  ObjectHistory h;
+  auto r = evaluate_expectations(sc, h, trace);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].passed) << r[0].observed;
+}

@@ -138,3 +138,38 @@ TEST(ScenarioLoader, ToolsOfRegisteredControllersAreEventActions) {
   load(std::string(kHeader) + "spec:\n  events:\n  - at: 1m\n    registry: push x\n", d2);
   EXPECT_NE(d2.format().find("unknown field `registry`"), std::string::npos) << d2.format();
 }
+
+TEST(ScenarioLoader, ExposureExpectationsAreParsedAndChecked) {
+  Diagnostics d;
+  auto s = load(std::string(kHeader) +
+                    "spec:\n  until: 1h\n  expect:\n"
+                    "  - name: canary capped\n"
+                    "    exposure: {rollout: Rollout/ml-serving/fraud-detector, maxWeight: 10, maxTrafficMinutes: 2.5}\n"
+                    "    window: {from: 1m, to: 30m}\n",
+                d);
+  ASSERT_FALSE(d.has_errors()) << d.format();
+  const Expectation& e = s.at(0).expectations.at(0);
+  EXPECT_EQ(e.kind, Expectation::Kind::Exposure);
+  EXPECT_EQ(e.exposure.rollout.str(), "Rollout.argoproj.io/ml-serving/fraud-detector");
+  EXPECT_EQ(e.exposure.max_weight, 10.0);
+  EXPECT_EQ(e.exposure.max_traffic_minutes, 2.5);
+  EXPECT_EQ(e.from, SimTime{minutes(1)});
+  EXPECT_EQ(e.to, SimTime{minutes(30)});
+
+  Diagnostics bad;
+  load(std::string(kHeader) +
+           "spec:\n  until: 1h\n  expect:\n"
+           "  - exposure: {rollout: Deployment/ml-serving/fd, maxWeight: 10}\n"
+           "  - exposure: {rollout: Rollout/ml-serving/fd}\n"
+           "  - exposure: {rollout: Rollout/ml-serving/fd, maxWeight: ten, maxTraffic: 1}\n"
+           "  - exposure: {maxWeight: 10}\n",
+       bad);
+  std::string text = bad.format();
+  EXPECT_NE(text.find("s.yaml:8:16: error[wrong-kind]"), std::string::npos) << text;
+  EXPECT_NE(text.find("names a Rollout, not a Deployment"), std::string::npos) << text;
+  EXPECT_NE(text.find("needs `maxWeight`, `maxTrafficMinutes` or both"), std::string::npos) << text;
+  EXPECT_NE(text.find("`maxWeight` is a number"), std::string::npos) << text;
+  EXPECT_NE(text.find("maxTraffic"), std::string::npos) << text;  // unknown key
+  EXPECT_NE(text.find("s.yaml:11:5: error[missing-field]: `rollout` is required"), std::string::npos) << text;
+  EXPECT_EQ(bad.items().size(), 5u) << text;
+}
