@@ -97,6 +97,12 @@ ProviderResult ProviderResult::unavailable() {
   r.kind = Kind::Unavailable;
   return r;
 }
+ProviderResult ProviderResult::failed(std::string message) {
+  ProviderResult r;
+  r.kind = Kind::Failed;
+  r.message = std::move(message);
+  return r;
+}
 
 namespace {
 
@@ -124,6 +130,12 @@ Measurement evaluate_measurement(const Metric& metric, const ProviderResult& res
   Measurement m;
   m.started_at = now;
   m.finished_at = now;
+  if (result.kind == ProviderResult::Kind::Failed) {
+    // A failed Job is a Failed measurement, not an Error (reference 6.2).
+    m.phase = AnalysisPhase::Failed;
+    m.message = result.message;
+    return m;
+  }
   if (result.kind != ProviderResult::Kind::Value) {
     m.phase = AnalysisPhase::Error;
     m.message = result.message.empty() ? "measurement unavailable" : result.message;

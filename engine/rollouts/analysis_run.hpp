@@ -91,6 +91,7 @@ struct ProviderResult {
     Value,        // `value` holds the provider result (number, array, decoded web body)
     Error,        // the query failed; `message` says why
     Unavailable,  // no measurement can be taken now (e.g. a measurements file ran out)
+    Failed,       // the provider itself decided: Failed (a `job` metric whose Job failed)
   };
   Kind kind = Kind::Value;
   model::JsonBox value;
@@ -99,6 +100,7 @@ struct ProviderResult {
   static ProviderResult of(nlohmann::json v);
   static ProviderResult failure(std::string message);
   static ProviderResult unavailable();
+  static ProviderResult failed(std::string message);
 };
 
 // Supplies measurements. The simulation backs it with metric streams (evaluating the

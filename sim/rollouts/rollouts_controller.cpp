@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -23,6 +24,7 @@ namespace {
 constexpr const char* kGroup = "argoproj.io";
 constexpr const char* kActor = "argo-rollouts";  // the upstream controller's name
 constexpr const char* kPluginActor = "kubectl-argo-rollouts";
+constexpr const char* kJobRunAnnotation = "analysisrun.argoproj.io/name";
 
 // --- settings ------------------------------------------------------------------------------
 
@@ -82,7 +84,8 @@ std::string provider_text(const rollouts::Metric& m) {
 // Replays metric streams (the "first level" of metric streams in issue 7).
 class StreamProvider : public rollouts::MetricProvider {
  public:
-  explicit StreamProvider(const Settings& s) : settings_(s) {}
+  using JobMeasure = std::function<rollouts::ProviderResult(const rollouts::Metric&, SimTime)>;
+  StreamProvider(const Settings& s, JobMeasure jobs) : settings_(s), jobs_(std::move(jobs)) {}
 
   rollouts::ProviderResult measure(const rollouts::Metric& metric, SimTime now) override {
     using rollouts::ProviderResult;
@@ -95,6 +98,8 @@ class StreamProvider : public rollouts::MetricProvider {
         break;
       }
     }
+    // A `job` metric runs a Job in the cluster unless a stream stands in for it.
+    if (!stream && metric.provider_type == "job") return jobs_(metric, now);
     if (!stream)
       return ProviderResult::failure(fmt::format(
           "no metric stream for metric \"{}\" (spec.controllers.rollouts.metrics)", metric.name));
@@ -122,6 +127,7 @@ class StreamProvider : public rollouts::MetricProvider {
 
  private:
   const Settings& settings_;
+  JobMeasure jobs_;
 };
 
 // --- what the trace reports about a Rollout ----------------------------------------------------
@@ -190,8 +196,11 @@ class RolloutsController : public SimController {
  public:
   explicit RolloutsController(Settings s)
       : settings_(std::move(s)),
-        provider_(settings_),
-        analysis_([this](const model::Object&) -> rollouts::MetricProvider& { return provider_; }) {}
+        provider_(settings_, [this](const rollouts::Metric& m, SimTime now) { return measure_job(m, now); }),
+        analysis_([this](const model::Object& run) -> rollouts::MetricProvider& {
+          current_run_ = &run;
+          return provider_;
+        }) {}
   std::string_view name() const override { return "rollouts"; }
 
   void start(World& world) override {
@@ -231,6 +240,11 @@ class RolloutsController : public SimController {
         it->second = gen;
         run_host_->enqueue(key);
       }
+    });
+    // A `job` measurement's Job finishing wakes its AnalysisRun.
+    api.watch("batch", "Job", [this](cluster::WatchType, const model::Object& obj, std::string_view) {
+      const json& run = field(field(field(obj.body(), "metadata"), "annotations"), kJobRunAnnotation);
+      if (run.is_string()) run_host_->enqueue(obj.ns() + "/" + run.get<std::string>());
     });
     for (const char* kind : {"Rollout", "AnalysisRun"}) {
       model::ListOptions lo;
@@ -354,6 +368,61 @@ class RolloutsController : public SimController {
     return ReconcileResult::done();
   }
 
+  // The `job` provider (metricproviders/job, reference rollouts.md §6.2): one Job per
+  // measurement, created from the metric's `provider.job` template in the run's namespace
+  // and owned by the run; the measurement completes when the Job does: Complete ->
+  // Successful, Failed -> Failed. The workload profile of the Job's image decides which
+  // (`workloads: [{image, runFor, fails}]`). rehearse names the Job
+  // `<run>.<metric>.<n>` (n counts the metric's Jobs from 1).
+  rollouts::ProviderResult measure_job(const rollouts::Metric& metric, SimTime) {
+    using rollouts::ProviderResult;
+    REHEARSE_CHECK(current_run_ != nullptr, "job measurement outside an AnalysisRun reconcile");
+    const model::Object& run = *current_run_;
+    JobState& js = jobs_[run.ns() + "/" + run.name() + "/" + metric.name];
+    auto& api = world_->cluster().api();
+    if (!js.pending.empty()) {
+      const model::Object* job = api.find({"batch", "Job", run.ns(), js.pending});
+      if (!job) {
+        std::string name = std::exchange(js.pending, "");
+        return ProviderResult::failure(fmt::format("job \"{}\" not found", name));
+      }
+      const json& conds = field(field(job->body(), "status"), "conditions");
+      if (conds.is_array())
+        for (const auto& c : conds) {
+          if (field(c, "status") != "True") continue;
+          if (field(c, "type") == "Complete") {
+            js.pending.clear();
+            return ProviderResult::of(json(""));  // upstream stores no value for a Job
+          }
+          if (field(c, "type") == "Failed") {
+            std::string name = std::exchange(js.pending, "");
+            const json& msg = field(c, "message");
+            return ProviderResult::failed(fmt::format("job \"{}\" failed: {}", name, msg.is_string() ? msg.get<std::string>() : ""));
+          }
+        }
+      job_pending_ = true;
+      return ProviderResult::unavailable();
+    }
+    const json& tmpl = *metric.provider;
+    json body = {{"apiVersion", "batch/v1"}, {"kind", "Job"}, {"metadata", field(tmpl, "metadata").is_object() ? field(tmpl, "metadata") : json::object()},
+                 {"spec", field(tmpl, "spec")}};
+    const std::string name = fmt::format("{}.{}.{}", run.name(), metric.name, ++js.created);
+    json& md = body["metadata"];
+    md["name"] = name;
+    md["namespace"] = run.ns();
+    md["annotations"][kJobRunAnnotation] = run.name();
+    md["annotations"]["analysisrun.argoproj.io/metric-name"] = metric.name;
+    const json& uid = field(field(run.body(), "metadata"), "uid");
+    if (uid.is_string()) md["labels"]["analysisrun.argoproj.io/uid"] = uid;
+    md["ownerReferences"] = json::array({{{"apiVersion", "argoproj.io/v1alpha1"}, {"kind", "AnalysisRun"}, {"name", run.name()},
+                                          {"uid", uid.is_string() ? uid : json("")}, {"controller", true}, {"blockOwnerDeletion", true}}});
+    auto created = world_->client(kActor).create(model::Object(model::JsonBox(std::move(body))));
+    if (!created) return ProviderResult::failure(created.error().message);
+    js.pending = name;
+    job_pending_ = true;
+    return ProviderResult::unavailable();
+  }
+
   ReconcileResult reconcile_run(const std::string& key, SimTime now) {
     auto [ns, name] = split_key(key);
     model::ObjectKey k{kGroup, "AnalysisRun", ns, name};
@@ -368,7 +437,9 @@ class RolloutsController : public SimController {
     if (const json& mr = field(st0, "metricResults"); mr.is_array())
       for (const auto& r : mr)
         taken[field(r, "name").get<std::string>()] = field(r, "count").get<std::int64_t>() + field(r, "error").get<std::int64_t>();
+    job_pending_ = false;
     auto out = analysis_.reconcile(world_->client(kActor), k, now);
+    current_run_ = nullptr;
     obj = api.find(k);
     if (!obj) return ReconcileResult::done();
     const std::string ref = k.str();
@@ -394,6 +465,10 @@ class RolloutsController : public SimController {
       if (auto owner = owner_rollout(*obj); !owner.empty()) d["rollout"] = owner;
       world_->record("rollouts.analysis.phase", ref, d);
     }
+    // A measurement waiting for its Job is overdue, so the engine asks to come back at once;
+    // poll once a second instead (the Job's watch also wakes the run when it finishes).
+    if (job_pending_ && out.requeue_after && *out.requeue_after == SimDuration{0})
+      return ReconcileResult::requeue_after(seconds(1));
     if (out.requeue_after) return ReconcileResult::requeue_after(*out.requeue_after);
     return ReconcileResult::done();
   }
@@ -405,6 +480,14 @@ class RolloutsController : public SimController {
   World* world_ = nullptr;
   std::map<std::string, RolloutView> views_;
   std::map<std::string, std::int64_t> run_generation_;
+  // `job` measurements: per "ns/run/metric", the Jobs created and the one in flight.
+  struct JobState {
+    int created = 0;
+    std::string pending;
+  };
+  std::map<std::string, JobState> jobs_;
+  const model::Object* current_run_ = nullptr;  // set while the analysis controller runs
+  bool job_pending_ = false;
   std::unique_ptr<Hosted> rollout_rec_, run_rec_;
   std::unique_ptr<ControllerHost> rollout_host_, run_host_;
 };

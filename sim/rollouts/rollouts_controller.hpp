@@ -19,6 +19,8 @@
 //     stable: 30
 //     errors: [{from: 6m, to: 8m, message: "connection refused"}]   # or {at: 6m}
 //     empty: [{from: 0s}]            # prometheus: an empty vector; web: an empty body
+// A `job` metric without a stream runs a Job in the cluster; the workload profile of its
+// image decides whether it completes (Successful) or fails (Failed).
 //
 // Commands (tool `rollouts`, from `kubectl: argo rollouts ...` or `rollouts: ...`; all accept
 // `-n/--namespace NS`, default "default"):

@@ -190,6 +190,14 @@ TEST(EvaluateMeasurement, NoConditionsIsSuccessful) {
             AnalysisPhase::Successful);
 }
 
+TEST(EvaluateMeasurement, AFailedJobIsFailedNotError) {
+  // metricproviders/job: job fails -> Failed (reference 6.2), whatever the conditions say.
+  Metric m = metric(json::object());
+  Measurement r = evaluate_measurement(m, ProviderResult::failed("job \"x\" failed"), SimTime{});
+  EXPECT_EQ(r.phase, AnalysisPhase::Failed);
+  EXPECT_EQ(r.message, "job \"x\" failed");
+}
+
 TEST(EvaluateMeasurement, PhaseTableOfSuccessAndFailureConditions) {
   Metric s_only = metric({{"successCondition", "result > 5"}});
   EXPECT_EQ(evaluate_measurement(s_only, ProviderResult::of(6.0), {}).phase, AnalysisPhase::Successful);
