@@ -3,7 +3,8 @@
 // Mode 1: `--manifests DIR [--live DIR]` plans one sync of DIR against the live objects.
 // Mode 2: `--repo DIR --from REV --to REV [--app NAME]` plans, for every Application found in
 // the repository at --to whose source changed, the sync from what --from rendered (the live
-// state, tracked as the app's) to what --to renders. The user's repository is only read: it
+// state, tracked as the app's) to what --to renders; and, for every Flux Kustomization whose
+// build output changed, the staged apply and prune (engine/flux/repo_plan.hpp). The user's repository is only read: it
 // is cloned into a private temporary directory. Exit codes: 0 planned, 2 input error
 // (docs/plan.md).
 
@@ -22,6 +23,7 @@
 #include "engine/argocd/source.hpp"
 #include "engine/argocd/sync_plan.hpp"
 #include "engine/argocd/tracking.hpp"
+#include "engine/flux/repo_plan.hpp"
 #include "engine/kustomize/kustomize.hpp"
 #include "engine/model/manifest_loader.hpp"
 #include "engine/model/yaml_loader.hpp"
@@ -251,6 +253,82 @@ std::vector<model::Object> render_app(const argocd::Application& app, const std:
   return argocd::render_sources(app.spec, sources, r, diags);
 }
 
+nlohmann::json flux_task_json(const flux::PlannedObject& t) {
+  nlohmann::json j = {{"stage", t.stage},
+                      {"kind", t.key.kind},
+                      {"group", t.key.group},
+                      {"namespace", t.key.ns},
+                      {"name", t.key.name},
+                      {"operation", std::string(flux::to_string(t.operation))}};
+  if (t.operation == flux::PlanOperation::Update) j["modified"] = t.modified;
+  if (!t.apply_skipped.empty()) j["applySkipped"] = t.apply_skipped;
+  if (!t.prune_skipped.empty()) j["pruneSkipped"] = t.prune_skipped;
+  return j;
+}
+
+nlohmann::json flux_plan_json(const flux::KustomizationRepoPlan& k) {
+  nlohmann::json tasks = nlohmann::json::array(), stages = nlohmann::json::array(),
+                 prune = nlohmann::json::array(), kept = nlohmann::json::array();
+  for (const auto& t : k.tasks) {
+    tasks.push_back(flux_task_json(t));
+    if (t.operation == flux::PlanOperation::Prune) {
+      (t.prune_skipped.empty() ? prune : kept).push_back(t.short_name());
+      continue;
+    }
+    if (stages.empty() || stages.back()["stage"] != t.stage)
+      stages.push_back({{"stage", t.stage}, {"kinds", std::string(flux::stage_name(t.stage))}, {"apply", nlohmann::json::array()}});
+    stages.back()["apply"].push_back(t.short_name());
+  }
+  nlohmann::json plan = {{"tasks", tasks}, {"stages", stages}, {"prune", prune}, {"pruneSkipped", kept},
+                         {"unchanged", k.unchanged}, {"warnings", k.warnings}};
+  if (!k.errors.empty()) plan["errors"] = k.errors;
+  return {{"name", k.name}, {"namespace", k.ns}, {"path", k.path}, {"file", k.file},
+          {"dependsOn", k.depends_on}, {"prune", k.prune}, {"plan", plan}};
+}
+
+std::string flux_plan_text(const flux::KustomizationRepoPlan& k, bool color) {
+  const char* red = color ? "\033[31m" : "";
+  const char* bold = color ? "\033[1m" : "";
+  const char* reset = color ? "\033[0m" : "";
+  std::string out;
+  if (!k.depends_on.empty()) {
+    std::string deps;
+    for (const auto& d : k.depends_on) deps += (deps.empty() ? "" : ", ") + d;
+    out += fmt::format("  depends on {}\n", deps);
+  }
+  int stage = 0;
+  bool pruning = false;
+  auto unchanged = [&] {
+    if (k.unchanged > 0) out += fmt::format("    ({} unchanged)\n", k.unchanged);
+  };
+  for (const auto& t : k.tasks) {
+    std::string what = t.key.ns.empty() ? t.short_name() : fmt::format("{} ({})", t.short_name(), t.key.ns);
+    if (t.operation == flux::PlanOperation::Prune) {
+      if (!pruning) {
+        unchanged();
+        out += fmt::format("{}prune (reverse apply order){}\n", bold, reset);
+      }
+      pruning = true;
+      bool kept = !t.prune_skipped.empty();
+      out += fmt::format("    {}{:<7}{} {}{}\n", kept ? "" : red, "prune", kept ? "" : reset, what,
+                         kept ? " [kept: " + t.prune_skipped + "]" : "");
+      continue;
+    }
+    if (t.operation == flux::PlanOperation::Update && !t.modified) continue;  // counted below
+    if (t.stage != stage) {
+      stage = t.stage;
+      out += fmt::format("{}stage {}: {}{}\n", bold, stage, flux::stage_name(stage), reset);
+    }
+    out += fmt::format("    {:<7} {}{}\n", flux::to_string(t.operation), what,
+                       t.apply_skipped.empty() ? "" : " [skipped: " + t.apply_skipped + "]");
+  }
+  if (!pruning) unchanged();
+  if (k.tasks.empty() && k.errors.empty()) out += "nothing to do\n";
+  // Warnings are printed once, prefixed, with the top-level ones.
+  for (const auto& e : k.errors) out += fmt::format("{}error:{} {}\n", red, reset, e);
+  return out;
+}
+
 struct RepoPlanResult {
   nlohmann::json json;
   std::string text;
@@ -372,9 +450,36 @@ RepoPlanResult plan_repo(const PlanOpts& opts, bool color, model::Diagnostics& d
         "resources finalizer (resources-finalizer.argocd.argoproj.io) deletes everything it owns",
         name, opts.to));
   }
-  if (apps.empty()) res.text += "no application changed\n";
+  // Flux Kustomizations (not with --app, which names an Argo CD Application).
+  nlohmann::json kustomizations = nlohmann::json::array();
+  if (opts.app.empty()) {
+    auto disk = kustomize::make_disk_file_source();
+    auto manifests = [](const std::vector<std::string>& files) {
+      std::vector<std::string> out;
+      for (const auto& f : files)
+        if (is_manifest_file(f)) out.push_back(f);
+      return out;
+    };
+    flux::RepoRevision rev_from{disk.get(), *from_dir, manifests(from_files)};
+    flux::RepoRevision rev_to{disk.get(), *to_dir, manifests(to_files)};
+    auto fp = flux::plan_flux_repo(rev_from, rev_to, diags);
+    if (diags.has_errors()) {
+      input_error = true;
+      return res;
+    }
+    for (const auto& k : fp.kustomizations) {
+      kustomizations.push_back(flux_plan_json(k));
+      res.text += fmt::format("{}kustomization {}/{}{} (path {}, {} -> {})\n", color ? "\033[1m" : "", k.ns, k.name,
+                              color ? "\033[0m" : "", k.path.empty() ? "." : k.path, from_sha->substr(0, 7),
+                              to_sha->substr(0, 7));
+      res.text += flux_plan_text(k, color);
+    }
+    for (const auto& w : fp.warnings) warnings.push_back(w);
+    res.errors = res.errors || fp.has_errors();
+  }
+  if (apps.empty() && kustomizations.empty()) res.text += "no application changed\n";
   for (const auto& w : warnings) res.text += fmt::format("warning: {}\n", w.get<std::string>());
-  res.json = {{"applications", apps}, {"warnings", warnings}};
+  res.json = {{"applications", apps}, {"kustomizations", kustomizations}, {"warnings", warnings}};
   return res;
 }
 
@@ -382,7 +487,8 @@ RepoPlanResult plan_repo(const PlanOpts& opts, bool color, model::Diagnostics& d
 
 void register_plan(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<PlanOpts>();
-  auto* cmd = app.add_subcommand("plan", "Show the ordered Argo CD sync (phases, waves, prunes) of manifests");
+  auto* cmd = app.add_subcommand(
+      "plan", "Show the ordered Argo CD sync (phases, waves, prunes) of manifests, or with --repo also Flux's staged applies and prunes");
   cmd->add_option("--manifests", opts->manifests, "Directory (or file) of rendered manifests");
   cmd->add_option("--repo", opts->repo, "Config repository (git work tree or bare repo; only read)");
   cmd->add_option("--from", opts->from, "--repo mode: the revision the cluster runs (live state)");

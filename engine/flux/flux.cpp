@@ -295,6 +295,17 @@ std::string prune_blocker(const json& live, std::string_view ks_name, std::strin
   return {};
 }
 
+void mark_owned(model::Object& obj, std::string_view ks_namespace, std::string_view ks_name) {
+  json& m = obj.body()["metadata"];
+  m["labels"][kNameLabel] = ks_name;
+  m["labels"][kNamespaceLabel] = ks_namespace;
+  if (obj.ns().empty() && model::classify(obj.key().group, obj.kind()) != model::Kind::Unknown &&
+      model::kind_info(model::classify(obj.key().group, obj.kind())).namespaced) {
+    m["namespace"] = "default";
+  }
+  obj.refresh_identity();
+}
+
 KustomizationPlan plan_kustomization(const std::vector<model::Object>& old_objects,
                                      const std::vector<model::Object>& new_objects,
                                      const KustomizationSpec& spec) {

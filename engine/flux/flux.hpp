@@ -159,6 +159,10 @@ bool apply_disabled(const nlohmann::json& body);
 std::string prune_blocker(const nlohmann::json& live, std::string_view ks_name,
                           std::string_view ks_namespace);
 
+// The owner labels kustomize-controller puts on everything it applies (§3.6), and the
+// namespace a namespaced object of a known kind without one is applied to ("default").
+void mark_owned(model::Object& obj, std::string_view ks_namespace, std::string_view ks_name);
+
 // What `flux diff`/`rehearse plan` shows for one Kustomization: the staged apply order of the
 // new object set and, with prune, the stale objects of the old set in delete order (reverse
 // apply order). `old_objects` stands for the inventory (their bodies give the prune flags).
