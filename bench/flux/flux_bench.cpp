@@ -55,6 +55,7 @@ struct Fixture {
     e.client = &client;
     e.now = queue.now();
     e.jitter_percent = 0;
+    e.find = [this](const model::ObjectKey& k) { return cluster->api().find(k); };
     e.artifact = [this](const model::Object&, const std::string& rev) {
       return std::optional<Artifact>(Artifact{&files, "/repo", rev});
     };
@@ -90,21 +91,32 @@ class BenchReconciler : public sim::Reconciler {
   cluster::ApiClient client_;
 };
 
-void BM_Flux_SevenDayTimeline(benchmark::State& state) {
+// `minutes` of simulated time; BM_Flux_Timeline (one hour) is the callgrind-sized variant.
+void run_timeline(benchmark::State& state, std::int64_t minutes) {
   std::uint64_t passes = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto f = std::make_unique<Fixture>(static_cast<int>(state.range(0)), 20, std::vector<std::string>{"1m", "5m"});
     BenchReconciler rec(*f);
+    // As sim/flux does: every write reaches the controller's change tracking.
+    f->controller.track_changes(true);
+    f->cluster->api().watch("", "", [&f](cluster::WatchType, const model::Object& o, std::string_view) {
+      f->controller.object_changed(o.key());
+    });
     sim::ControllerHost host(f->queue, rec);
     for (const auto& k : f->keys) host.enqueue(k.ns + "/" + k.name);
     state.ResumeTiming();
-    f->queue.run_until(sim::SimTime{sim::hours(24 * 7)}, 100'000'000);
+    f->queue.run_until(sim::SimTime{sim::minutes(minutes)}, 100'000'000);
     passes = rec.passes;
   }
   state.counters["reconciles"] = static_cast<double>(passes);
 }
+
+void BM_Flux_SevenDayTimeline(benchmark::State& state) { run_timeline(state, 7 * 24 * 60); }
 BENCHMARK(BM_Flux_SevenDayTimeline)->Arg(50)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_Flux_Timeline(benchmark::State& state) { run_timeline(state, state.range(1)); }
+BENCHMARK(BM_Flux_Timeline)->Args({50, 60})->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace rehearse::flux

@@ -78,9 +78,10 @@ struct StatusWriter {
   }
 };
 
-json inventory_json(const std::vector<model::Object>& objects) {
+json inventory_json(const std::vector<model::Object>& objects, const std::vector<model::Object>& kept) {
   std::map<std::string, std::string> entries;  // id -> version, sorted like upstream's
   for (const auto& o : objects) entries[inventory_id(o.key())] = std::string(o.version());
+  for (const auto& o : kept) entries[inventory_id(o.key())] = std::string(o.version());
   json arr = json::array();
   for (const auto& [id, v] : entries) arr.push_back({{"id", id}, {"v", v}});
   return json{{"entries", arr}};
@@ -110,6 +111,11 @@ bool subset(const json& want, const json& have) {
   return want == have;
 }
 
+std::string resource_version(const json& body) {
+  auto m = body.find("metadata");
+  return m == body.end() ? std::string() : json_str(*m, "resourceVersion");
+}
+
 std::string describe(const model::ObjectKey& k) {
   return k.ns.empty() ? fmt::format("{}/{}", k.kind, k.name) : fmt::format("{}/{}/{}", k.kind, k.ns, k.name);
 }
@@ -120,17 +126,51 @@ model::ObjectKey kustomization_key(std::string ns, std::string name) {
   return {kKustomizeGroup, "Kustomization", std::move(ns), std::move(name)};
 }
 
+void KustomizationController::object_changed(const model::ObjectKey& key) {
+  ++changes_;
+  if (settled_.empty()) return;
+  model::ObjectKey k{key.group, key.kind, "", key.name};
+  auto it = readers_.find(k);
+  if (it == readers_.end()) return;
+  for (const auto& ks : it->second) settled_.erase(ks);
+  readers_.erase(it);  // every reader is unsettled now
+}
+
 ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key, const KustomizeEnv& env) {
   ReconcileOutcome out;
+  // Settled (see track_changes): nothing this pass would read has changed since the last one,
+  // which succeeded without writing; it would decide the same things again.
+  if (tracking_) {
+    auto s = settled_.find(key);
+    if (s != settled_.end()) {
+      if (s->second.strict == env.strict_substitution && !waits_.count(key)) {
+        out.requeue_after = jittered(s->second.interval, env.jitter_unit, env.jitter_percent);
+        return out;
+      }
+      settled_.erase(s);
+    }
+  }
   model::ClusterClient& client = *env.client;
   const std::string subject = key.str();
   auto event = [&](std::string kind, std::string object, json details) {
     out.events.push_back({std::move(kind), std::move(object), model::JsonBox(std::move(details))});
   };
 
+  const std::uint64_t changes_before = changes_;
+  int writes = 0;  // API writes made by this pass
+  // Reads without a copy when the host offers it (ApiServer::find).
+  auto read = [&](const model::ObjectKey& k, std::optional<model::Object>& slot) -> const model::Object* {
+    if (env.find) return env.find(k);
+    auto r = client.get(k);
+    if (!r) return nullptr;
+    slot.emplace(std::move(*r));
+    return &*slot;
+  };
+
   auto got = client.get(key);
   if (!got) {
     waits_.erase(key);
+    prepared_.erase(key);
     return out;
   }
   model::Object ks = std::move(*got);
@@ -148,7 +188,8 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
         return sa != sb ? sa > sb : apply_less(b, a);
       });
       for (const auto& k : keys) {
-        auto live = client.get(k);
+        std::optional<model::Object> slot;
+        const model::Object* live = read(k, slot);
         if (!live || !prune_blocker(live->body(), key.name, key.ns).empty()) continue;
         if (client.remove(k, {})) event("flux.kustomization.pruned", k.str(), {{"kustomization", key.ns + "/" + key.name}, {"reason", "deleted"}});
       }
@@ -166,6 +207,7 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
   for (const auto& f : meta.value("finalizers", json::array())) has_fin |= f == kFinalizer;
   if (!has_fin) {
     meta["finalizers"].push_back(kFinalizer);
+    ++writes;
     auto up = client.update(ks);
     if (!up) return {SimDuration{0}, {}};
     ks = std::move(*up);
@@ -177,6 +219,7 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
     if (kbody.contains("status") && kbody["status"] == st.status) return;  // a no-op write
     model::Object copy = ks;
     copy.body()["status"] = st.status;
+    ++writes;
     auto r = client.update_status(std::move(copy));
     (void)r;
   };
@@ -212,6 +255,9 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
   }
 
   std::string revision;
+  // What a full pass read (for settling, see track_changes).
+  bool full_pass = false;
+  std::vector<model::ObjectKey> reads;
   if (wait_it == waits_.end()) {
     // Source (§3.1 rows 2-3).
     if (spec.source.kind != "GitRepository") {
@@ -220,7 +266,8 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
                        "flux.kustomization.artifact-failed");
     }
     model::ObjectKey src_key{kSourceGroup, spec.source.kind, spec.source.ns, spec.source.name};
-    auto src = client.get(src_key);
+    std::optional<model::Object> src_slot;
+    const model::Object* src = read(src_key, src_slot);
     if (!src)
       return fail_with("ArtifactFailed",
                        fmt::format("Source '{}/{}/{}' not found", spec.source.kind, spec.source.ns, spec.source.name),
@@ -233,7 +280,8 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
 
     // dependsOn (§3.3).
     for (const auto& dep : spec.depends_on) {
-      auto d = client.get(kustomization_key(dep.ns, dep.name));
+      std::optional<model::Object> dep_slot;
+      const model::Object* d = read(kustomization_key(dep.ns, dep.name), dep_slot);
       std::string why;
       if (!d) {
         why = "not found";
@@ -290,44 +338,57 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
       if (build_cache_.size() >= 4096) build_cache_.clear();
       cached = build_cache_.emplace(cache_key, std::move(*built)).first;
     }
-    std::vector<model::Object> objects = cached->second;
+    kustomize::Vars vars;
     if (spec.post_build) {
       std::vector<kustomize::SubstituteSource> from;
       for (const auto& f : spec.substitute_from) {
         kustomize::SubstituteSource s{f.kind, f.name, f.optional, std::nullopt};
-        auto o = client.get({"", f.kind, key.ns, f.name});
-        if (o) {
-          kustomize::Vars vars;
-          const json& data = o->body().value("data", json::object());
-          for (const auto& [k, v] : data.items())
-            if (v.is_string()) vars[k] = f.kind == "Secret" ? base64_decode(v.get<std::string>()) : v.get<std::string>();
-          if (f.kind == "Secret" && o->body().contains("stringData"))
-            for (const auto& [k, v] : o->body()["stringData"].items())
-              if (v.is_string()) vars[k] = v.get<std::string>();
-          s.data = std::move(vars);
+        std::optional<model::Object> slot;
+        if (const model::Object* o = read({"", f.kind, key.ns, f.name}, slot)) {
+          kustomize::Vars found;
+          auto data = o->body().find("data");
+          if (data != o->body().end() && data->is_object())
+            for (const auto& [k, v] : data->items())
+              if (v.is_string()) found[k] = f.kind == "Secret" ? base64_decode(v.get<std::string>()) : v.get<std::string>();
+          auto sd = o->body().find("stringData");
+          if (f.kind == "Secret" && sd != o->body().end() && sd->is_object())
+            for (const auto& [k, v] : sd->items())
+              if (v.is_string()) found[k] = v.get<std::string>();
+          s.data = std::move(found);
         }
         from.push_back(std::move(s));
       }
       kustomize::Vars inline_vars(spec.substitute.begin(), spec.substitute.end());
-      auto vars = kustomize::resolve_post_build_vars(from, inline_vars);
-      if (!vars) return build_failed(vars.error().message);
-      kustomize::SubstituteOptions so;
-      so.strict = env.strict_substitution;
-      auto sub = kustomize::substitute_objects(objects, *vars, so, diags);
-      if (!sub) return build_failed(sub.error().message);
+      auto resolved = kustomize::resolve_post_build_vars(from, inline_vars);
+      if (!resolved) return build_failed(resolved.error().message);
+      vars = std::move(*resolved);
     }
 
-    // Owner labels and default namespace (§3.6).
-    for (auto& o : objects) {
-      json& m = o.body()["metadata"];
-      m["labels"][kNameLabel] = key.name;
-      m["labels"][kNamespaceLabel] = key.ns;
-      if (o.ns().empty() && model::classify(o.key().group, o.kind()) != model::Kind::Unknown &&
-          model::kind_info(model::classify(o.key().group, o.kind())).namespaced) {
-        m["namespace"] = "default";
+    // The labelled output is kept per Kustomization and rebuilt only when the build or the
+    // variables change: substitution and labelling are pure functions of them.
+    Prepared& prep = prepared_[key];
+    const bool reuse = !prep.build_key.empty() && prep.build_key == cache_key && prep.post_build == spec.post_build &&
+                       (!spec.post_build || (prep.strict == env.strict_substitution && prep.vars == vars));
+    if (!reuse) {
+      std::vector<model::Object> fresh = cached->second;
+      if (spec.post_build) {
+        kustomize::SubstituteOptions so;
+        so.strict = env.strict_substitution;
+        auto sub = kustomize::substitute_objects(fresh, vars, so, diags);
+        if (!sub) {
+          prepared_.erase(key);
+          return build_failed(sub.error().message);
+        }
       }
-      o.refresh_identity();
+      // Owner labels and default namespace (§3.6).
+      for (auto& o : fresh) mark_owned(o, key.ns, key.name);
+      prep.build_key = cache_key;
+      prep.post_build = spec.post_build;
+      prep.strict = env.strict_substitution;
+      prep.vars = std::move(vars);
+      prep.objects = std::move(fresh);
     }
+    const std::vector<model::Object>& objects = prep.objects;
 
     // Staged server-side apply.
     std::map<model::ObjectKey, const model::Object*> by_key;
@@ -341,10 +402,12 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
     int unchanged = 0, skipped = 0;
     std::vector<model::ObjectKey> applied;
     model::ApplyOptions ao{kActor, true, true};
+    auto& last_of_ks = last_applied_[key];
     for (const auto& stage : apply_stages(keys)) {
       for (const auto& k : stage) {
         const model::Object& desired = *by_key.at(k);
-        auto live = client.get(k);
+        std::optional<model::Object> slot;
+        const model::Object* live = read(k, slot);
         if (apply_disabled(desired.body()) || (live && apply_disabled(live->body()))) {
           ++skipped;
           continue;
@@ -353,13 +416,16 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
           ++skipped;
           continue;
         }
-        auto& last = last_applied_[{key, k}];
+        auto& last = last_of_ks[k];
         if (live && *last == desired.body() && subset(desired.body(), live->body())) {
           applied.push_back(k);
           ++unchanged;
           continue;
         }
-        std::string rv_before = live ? json_str(live->body()["metadata"], "resourceVersion") : "";
+        const bool existed = live != nullptr;
+        std::string rv_before = live ? resource_version(live->body()) : "";
+        live = nullptr;  // the write below invalidates it
+        ++writes;
         auto r = client.apply(desired, ao);
         if (!r) {
           return fail_with("ReconciliationFailed",
@@ -368,8 +434,8 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
         }
         applied.push_back(k);
         *last = desired.body();
-        std::string rv_after = json_str(r->body()["metadata"], "resourceVersion");
-        if (!live) {
+        std::string rv_after = resource_version(r->body());
+        if (!existed) {
           created.push_back(describe(k));
         } else if (rv_after != rv_before) {
           configured.push_back(describe(k));
@@ -390,7 +456,7 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
     std::vector<model::ObjectKey> stale;
     for (const auto& k : inventory_keys(kbody))
       if (!new_ids.count(inventory_id(k))) stale.push_back(k);
-    std::vector<model::Object> inventory = objects;
+    std::vector<model::Object> kept;  // stale objects whose delete failed
     std::string prune_error;
     if (spec.prune && !stale.empty()) {
       std::sort(stale.begin(), stale.end(), [](const auto& a, const auto& b) {
@@ -398,23 +464,34 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
         return sa != sb ? sa > sb : apply_less(b, a);
       });
       for (const auto& k : stale) {
-        auto live = client.get(k);
-        if (!live) continue;  // already gone counts as deleted
+        std::optional<model::Object> slot;
+        const model::Object* found = read(k, slot);
+        if (!found) continue;  // already gone counts as deleted
+        std::optional<model::Object> live(*found);
         std::string blocker = prune_blocker(live->body(), key.name, key.ns);
         if (!blocker.empty()) {
           event("flux.kustomization.prune-skipped", k.str(), {{"kustomization", key.ns + "/" + key.name}, {"reason", blocker}});
           continue;
         }
+        ++writes;
         auto r = client.remove(k, {model::Propagation::Background, std::nullopt});
         if (!r) {
           if (prune_error.empty()) prune_error = fmt::format("{} delete failed: {}", describe(k), r.error().message);
-          inventory.push_back(*live);  // retried next time
+          kept.push_back(*live);  // retried next time
           continue;
         }
         event("flux.kustomization.pruned", k.str(), {{"kustomization", key.ns + "/" + key.name}, {"revision", revision}});
       }
     }
-    st.status["inventory"] = inventory_json(inventory);
+    st.status["inventory"] = inventory_json(objects, kept);
+    full_pass = true;
+    if (tracking_) {
+      reads = {key, src_key};
+      for (const auto& d : spec.depends_on) reads.push_back(kustomization_key(d.ns, d.name));
+      for (const auto& f : spec.substitute_from) reads.push_back({"", f.kind, key.ns, f.name});
+      for (const auto& o : objects) reads.push_back(o.key());
+      for (const auto& k : stale) reads.push_back(k);
+    }
     if (!prune_error.empty())
       return fail_with("PruneFailed", prune_error, retry, "flux.kustomization.prune-failed");
 
@@ -442,7 +519,9 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
     revision = w.revision;
     std::vector<std::string> pending, failed;
     for (const auto& t : w.targets) {
-      auto live = client.get(t);
+      if (tracking_) reads.push_back(t);
+      std::optional<model::Object> slot;
+      const model::Object* live = read(t, slot);
       KStatus s = compute_kstatus(live ? &live->body() : nullptr, t.group, t.kind);
       if (s == KStatus::Current) continue;
       std::string text = fmt::format("{} status: '{}'", describe(t), to_string(s));
@@ -485,6 +564,15 @@ ReconcileOutcome KustomizationController::reconcile(const model::ObjectKey& key,
   write_status();
   if (!was_ready) event("flux.kustomization.ready", subject, {{"revision", revision}});
   out.requeue_after = jittered(spec.interval, env.jitter_unit, env.jitter_percent);
+  // Settle only after a full pass that read everything, wrote nothing and had nothing to say:
+  // repeating it on the same state is a no-op (see track_changes).
+  if (tracking_ && full_pass && writes == 0 && changes_ == changes_before && out.events.empty()) {
+    for (auto k : reads) {
+      k.ns.clear();
+      readers_[std::move(k)].insert(key);
+    }
+    settled_[key] = Settled{spec.interval, env.strict_substitution};
+  }
   return out;
 }
 

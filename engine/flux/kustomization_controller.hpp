@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct KustomizeEnv {
   // The artifact of `source` at `revision` (its status.artifact.revision); nullopt = the
   // artifact cannot be fetched (404).
   std::function<std::optional<Artifact>(const model::Object& source, const std::string& revision)> artifact;
+  // Optional read without a copy (the fake API server's ApiServer::find): the stored object or
+  // nullptr, valid until the next write. Without it, live objects are read with client->get.
+  std::function<const model::Object*(const model::ObjectKey&)> find;
 };
 
 struct ReconcileOutcome {
@@ -59,7 +63,25 @@ class KustomizationController {
   ReconcileOutcome reconcile(const model::ObjectKey& key, const KustomizeEnv& env);
   // Whether a health-check wait is pending for `key`.
   bool waiting(const model::ObjectKey& key) const { return waits_.count(key) > 0; }
-  void forget(const model::ObjectKey& key) { waits_.erase(key); }
+  void forget(const model::ObjectKey& key) {
+    waits_.erase(key);
+    settled_.erase(key);
+    prepared_.erase(key);
+  }
+
+  // Change tracking (opt-in). A host that calls object_changed() for every write to every
+  // object of the cluster (an all-kinds watch) may enable it. Then a Kustomization whose last
+  // pass succeeded without writing anything or emitting an event is *settled*: until a watch
+  // event touches one of the objects that pass read (itself, its source, dependencies,
+  // substituteFrom objects, health-check targets, every desired and inventory object), a pass
+  // would read the same state and decide the same things, so it only requeues. Any write to
+  // those objects (a kubectl edit = drift) unsettles it and the next interval runs the full
+  // pass, which corrects the drift as before.
+  void track_changes(bool on) {
+    tracking_ = on;
+    settled_.clear();
+  }
+  void object_changed(const model::ObjectKey& key);
 
  private:
   struct HealthWait {
@@ -76,7 +98,28 @@ class KustomizationController {
   // The desired body last applied per (Kustomization, object): when the desired state is the
   // same and the live object still holds every desired field, the apply would be a no-op and
   // is skipped (upstream's server-side dry-run finds it "unchanged").
-  std::map<std::pair<model::ObjectKey, model::ObjectKey>, model::JsonBox> last_applied_;
+  std::map<model::ObjectKey, std::map<model::ObjectKey, model::JsonBox>> last_applied_;
+  // Per Kustomization: the build output after post-build substitution, owner labels and
+  // namespace defaulting, for the build (cache key) and variables it was made from.
+  struct Prepared {
+    std::string build_key;
+    bool post_build = false;
+    bool strict = true;
+    std::map<std::string, std::string, std::less<>> vars;
+    std::vector<model::Object> objects;
+  };
+  std::map<model::ObjectKey, Prepared> prepared_;
+
+  struct Settled {
+    SimDuration interval{};
+    bool strict = true;
+  };
+  bool tracking_ = false;
+  std::uint64_t changes_ = 0;  // object_changed() calls so far
+  std::map<model::ObjectKey, Settled> settled_;
+  // Reverse index: object (group, kind, name; namespace dropped, so a lookup may over-match,
+  // which only costs a full pass) -> Kustomizations whose settled state read it.
+  std::map<model::ObjectKey, std::set<model::ObjectKey>> readers_;
 };
 
 // The GroupVersionKind-independent key of a Kustomization or HelmRelease named in an event.

@@ -156,6 +156,12 @@ class FluxController : public SimController {
     watch(api, kSourceGroup, "GitRepository", *source_host_, nullptr);
     watch(api, kKustomizeGroup, "Kustomization", *ks_host_, &ks_);
     watch(api, kHelmGroup, "HelmRelease", *hr_host_, nullptr);
+    // Every write reaches the kustomize-controller's change tracking: a Kustomization whose
+    // objects nothing touched since its last clean pass only requeues (track_changes).
+    api.watch("", "", [this](cluster::WatchType, const model::Object& obj, std::string_view) {
+      ks_.object_changed(obj.key());
+    });
+    ks_.track_changes(true);
     // Objects that exist already (scenario `cluster.objects`).
     for (auto [group, kind, host] : {std::tuple{kSourceGroup, "GitRepository", source_host_.get()},
                                      std::tuple{kKustomizeGroup, "Kustomization", ks_host_.get()},
@@ -436,6 +442,7 @@ class FluxController : public SimController {
     env.jitter_percent = settings_.jitter ? flux::kJitterPercent : 0;
     env.strict_substitution = settings_.strict;
     env.artifact = [this](const model::Object& s, const std::string& r) { return artifact(s, r); };
+    env.find = [this](const model::ObjectKey& key) { return world_->cluster().api().find(key); };
     auto out = ks_.reconcile(flux::kustomization_key(ns, name), env);
     emit(out.events);
     return to_result(out.requeue_after);
