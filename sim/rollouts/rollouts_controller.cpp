@@ -73,6 +73,17 @@ const json& field(const json& o, const char* k) {
   return it == o.end() ? kNull : *it;
 }
 
+std::string str_of(const json& v) { return v.is_string() ? v.get<std::string>() : std::string(); }
+
+// Measurements a metric result has taken: count + error (Error measurements never consume
+// count, reference rollouts.md §6.3). Status written by someone else may lack either.
+std::int64_t taken_of(const json& metric_result) {
+  std::int64_t n = 0;
+  for (const char* k : {"count", "error"})
+    if (const json& v = field(metric_result, k); v.is_number_integer()) n += v.get<std::int64_t>();
+  return n;
+}
+
 // The provider text a `query:` stream matches against: the prometheus query or web url.
 std::string provider_text(const rollouts::Metric& m) {
   const json& p = *m.provider;
@@ -429,14 +440,13 @@ class RolloutsController : public SimController {
     auto& api = world_->cluster().api();
     const model::Object* obj = api.find(k);
     if (!obj) return ReconcileResult::done();
-    // Counters before the step, per metric: measurements taken = count + error (Error
-    // measurements never consume count, reference rollouts.md §6.3).
+    // Measurements taken before the step, per metric.
     std::map<std::string, std::int64_t> taken;
     const json& st0 = field(obj->body(), "status");
     const std::string phase0 = field(st0, "phase").is_string() ? field(st0, "phase").get<std::string>() : "";
     if (const json& mr = field(st0, "metricResults"); mr.is_array())
       for (const auto& r : mr)
-        taken[field(r, "name").get<std::string>()] = field(r, "count").get<std::int64_t>() + field(r, "error").get<std::int64_t>();
+        taken[str_of(field(r, "name"))] = taken_of(r);
     job_pending_ = false;
     auto out = analysis_.reconcile(world_->client(kActor), k, now);
     current_run_ = nullptr;
@@ -446,8 +456,8 @@ class RolloutsController : public SimController {
     const json& st = field(obj->body(), "status");
     if (const json& mr = field(st, "metricResults"); mr.is_array())
       for (const auto& r : mr) {
-        const std::string metric = field(r, "name").get<std::string>();
-        std::int64_t n = field(r, "count").get<std::int64_t>() + field(r, "error").get<std::int64_t>() - taken[metric];
+        const std::string metric = str_of(field(r, "name"));
+        std::int64_t n = taken_of(r) - taken[metric];
         const json& ms = field(r, "measurements");
         if (n <= 0 || !ms.is_array()) continue;
         size_t first = ms.size() > static_cast<size_t>(n) ? ms.size() - static_cast<size_t>(n) : 0;
