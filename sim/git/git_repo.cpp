@@ -183,7 +183,13 @@ Result<std::unique_ptr<GitRepo>> GitRepo::clone_local(const std::string& source_
         std::string local = slash == std::string::npos ? n : n.substr(slash + 1);
         if (local != "HEAD") {
           const git_oid* target = git_reference_target(ref);
-          if (target) impl->set_branch(local, *target);
+          if (target) {
+            if (auto r = impl->set_branch(local, *target); !r) {
+              git_reference_free(ref);
+              git_branch_iterator_free(it);
+              return unexpected(r.error());
+            }
+          }
         }
       }
       git_reference_free(ref);
