@@ -162,6 +162,18 @@ bool is_hook(const json& body) {
   return !(helm->is_string() && helm->get_ref<const std::string&>() == "crd-install");
 }
 
+ObjectFlags object_flags(const json& body) {
+  ObjectFlags f;
+  const json* ann = annotations_of(body);
+  if (!ann) return f;
+  if (const std::string* v = annotation_ptr(ann, kAnnotationIgnoreHealthCheck)) f.ignore_healthcheck = *v == "true";
+  if (ann->find(kAnnotationHook) == ann->end() && ann->find(kHelmHook) == ann->end()) return f;
+  f.hook = is_hook(body);
+  f.skip = is_skip(body);
+  f.ignored_hook = is_ignored_hook(body);
+  return f;
+}
+
 bool is_ignored_hook(const json& body) {
   if (!is_hook(body)) return false;
   for (HookType t : hook_types(body))

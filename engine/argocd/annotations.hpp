@@ -54,6 +54,17 @@ bool is_hook(const nlohmann::json& body);
 // A hook with no usable phase: ignored entirely (e.g. `hook: Garbage`, Helm `test`).
 bool is_ignored_hook(const nlohmann::json& body);
 
+// is_hook / is_skip / is_ignored_hook and the ignore-healthcheck annotation in one metadata
+// walk (the comparison asks all of them for every object; most objects have no hook
+// annotation, so the hook parsing only runs when one is present).
+struct ObjectFlags {
+  bool hook = false;
+  bool skip = false;
+  bool ignored_hook = false;
+  bool ignore_healthcheck = false;  // argocd.argoproj.io/ignore-healthcheck: "true"
+};
+ObjectFlags object_flags(const nlohmann::json& body);
+
 // Delete policies (§2.4): Argo's plus Helm's mapped ones; BeforeHookCreation when none is
 // valid.
 std::vector<DeletePolicy> delete_policies(const nlohmann::json& body);
