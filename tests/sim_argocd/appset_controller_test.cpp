@@ -281,6 +281,30 @@ TEST(AppSetSim, TheControllerPolicyWinsOverTheSetsWhenOverrideIsNotEnabled) {
   EXPECT_TRUE(allowed.outcome.passed) << failures(allowed);
 }
 
+TEST(AppSetSim, DeletingTheSetGarbageCollectsItsApplicationsWhichDeleteTheirResources) {
+  auto r = run("{}", "{}", R"(  events:
+  - at: 1m
+    kubectl: delete applicationset models -n argocd
+  expect:
+  - object: Deployment/churn/churn
+    exists: true
+    at: 59s
+  - object: Application/argocd/churn
+    exists: false
+    eventually: {from: 1m, to: 2m}
+  - object: Deployment/churn/churn
+    exists: false
+    eventually: {from: 1m, to: 2m}
+  - event: {kind: argocd.app.finalized, object: Application/argocd/fraud-detector}
+    count: 1
+  - name: the set itself deletes nothing (ownerReference garbage collection does)
+    event: {kind: argocd.appset.deleted}
+    occurs: false
+)");
+  ASSERT_TRUE(r.loaded) << r.diagnostics;
+  EXPECT_TRUE(r.outcome.passed) << failures(r);
+}
+
 TEST(AppSetSim, DisabledControllerCreatesNothing) {
   auto r = run("{applicationSet: {enabled: false}}", "{}", R"(  expect:
   - object: Application/argocd/churn
