@@ -92,7 +92,7 @@ struct Platform {
 };
 
 void BM_ArgoCdSim_SevenDays50Apps(benchmark::State& state) {
-  Platform p(static_cast<int>(state.range(0)), 7);
+  Platform p(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   ControllerCatalog catalog;
   register_argocd(catalog);
   std::uint64_t dispatched = 0, trace_lines = 0;
@@ -127,7 +127,9 @@ void BM_ArgoCdSim_SevenDays50Apps(benchmark::State& state) {
   state.counters["kernel_events"] = static_cast<double>(dispatched);
   state.counters["trace_lines"] = static_cast<double>(trace_lines);
 }
-BENCHMARK(BM_ArgoCdSim_SevenDays50Apps)->Arg(50)->Unit(benchmark::kMillisecond)->Iterations(3);
+// Args: apps, days. The 1-day run is for profiling (callgrind on one iteration).
+BENCHMARK(BM_ArgoCdSim_SevenDays50Apps)->Args({50, 7})->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_ArgoCdSim_SevenDays50Apps)->Args({50, 1})->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace rehearse::sim
