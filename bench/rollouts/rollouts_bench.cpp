@@ -57,6 +57,7 @@ BENCHMARK(BM_Rollouts_AnalysisEvaluation)->Arg(1)->Arg(10)->Arg(100);
 
 static void BM_Rollouts_CanaryTimeline(benchmark::State& state) {
   const int rollouts = static_cast<int>(state.range(0));
+  const int updates = static_cast<int>(state.range(1)) / 2;  // one update every 2 h
   for (auto _ : state) {
     state.PauseTiming();
     testing::Sim sim;
@@ -103,7 +104,7 @@ spec:
     }
     sim.run_for(sim::seconds(10));
     state.ResumeTiming();
-    for (int update = 1; update <= 12; ++update) {
+    for (int update = 1; update <= updates; ++update) {
       for (auto& [k, o] : sim.cluster.objects())
         if (k.kind == "Rollout")
           o.body()["spec"]["template"]["spec"]["containers"][0]["image"] = "v" + std::to_string(update);
@@ -113,4 +114,11 @@ spec:
     state.counters["reconciles"] = static_cast<double>(sim.reconciles);
   }
 }
-BENCHMARK(BM_Rollouts_CanaryTimeline)->Arg(2)->Arg(10)->Arg(200)->Unit(benchmark::kMillisecond)->Iterations(1);
+// Args: {rollouts, simulated hours}. {5, 4} and {20, 4} are the callgrind sizes.
+BENCHMARK(BM_Rollouts_CanaryTimeline)
+    ->Args({2, 24})
+    ->Args({10, 24})
+    ->Args({5, 4})
+    ->Args({20, 4})
+    ->Args({200, 24})
+    ->Unit(benchmark::kMillisecond)->Iterations(1);

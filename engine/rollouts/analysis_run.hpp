@@ -24,6 +24,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -42,6 +43,11 @@ bool is_completed(AnalysisPhase p);
 // The run ranking Successful < Running < Pending < Inconclusive < Error < Failed
 // (utils/analysis/helpers.go IsWorse): true when `candidate` is strictly worse.
 bool is_worse(AnalysisPhase current, AnalysisPhase candidate);
+// Status timestamps: sim::format_rfc3339 text, with ".mmm" before the Z when the time has
+// milliseconds; parse_status_time reads that form back (and anything sim::parse_rfc3339
+// accepts), nullopt when it is not a time.
+std::string format_status_time(SimTime t);
+std::optional<SimTime> parse_status_time(std::string_view text);
 
 struct Measurement {
   AnalysisPhase phase = AnalysisPhase::Running;

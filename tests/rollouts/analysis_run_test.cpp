@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/model/manifest_loader.hpp"
@@ -491,4 +493,35 @@ TEST(TemplateParsing, ReportsBadDurationsAndConditionsWithPositions) {
   }
   EXPECT_TRUE(duplicate);
   EXPECT_TRUE(provider);
+}
+
+// format_status_time / parse_status_time replace sim::format_rfc3339 / parse_rfc3339 on the
+// reconcile path: same text, same times, for whole seconds and milliseconds, across years.
+TEST(StatusTime, MatchesTheKernelFormatterAndParser) {
+  for (std::int64_t ms = -400LL * 86400 * 1000; ms < 30LL * 366 * 86400 * 1000; ms += 7919LL * 1013) {
+    for (std::int64_t t_ms : {ms, ms - ms % 1000}) {
+      const SimTime t{SimDuration{t_ms}};
+      std::string want = sim::format_rfc3339(t);
+      if (t_ms % 1000 != 0) {
+        want.pop_back();
+        want += fmt::format(".{:03}Z", t_ms % 1000);
+      }
+      ASSERT_EQ(format_status_time(t), want) << t_ms;
+      if (t_ms >= 0) {
+        auto back = parse_status_time(want);
+        ASSERT_TRUE(back.has_value()) << want;
+        ASSERT_EQ(sim::to_ms(*back), sim::to_ms(*sim::parse_rfc3339(want))) << want;
+        ASSERT_EQ(*back, t) << want;
+      }
+    }
+  }
+  // Forms outside the fast path still parse like the kernel's parser.
+  for (const char* s : {"2025-01-01T00:05:00+02:00", "2025-01-01T00:05:00.5Z", "2025-02-30T00:00:00Z",
+                        "2025-01-01T00:05:00.123456Z", "2025-01-01t00:05:00Z"}) {
+    auto kernel = sim::parse_rfc3339(s);
+    auto ours = parse_status_time(s);
+    ASSERT_EQ(static_cast<bool>(kernel), ours.has_value()) << s;
+    if (ours) EXPECT_EQ(*ours, *kernel) << s;
+  }
+  EXPECT_FALSE(parse_status_time("yesterday").has_value());
 }

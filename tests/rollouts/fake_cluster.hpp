@@ -54,9 +54,13 @@ class FakeCluster : public model::ClusterClient {
     auto it = objects_.find(obj.key());
     if (it == objects_.end())
       return unexpected(model::ApiError{"NotFound", 404, obj.key().str() + " not found"});
-    nlohmann::json status = it->second.body().value("status", nlohmann::json());
-    const bool spec_changed = it->second.body().value("spec", nlohmann::json()) !=
-                              obj.body().value("spec", nlohmann::json());
+    static const nlohmann::json kNull;
+    auto field = [](const nlohmann::json& b, const char* k) -> const nlohmann::json& {
+      auto f = b.find(k);
+      return f == b.end() ? kNull : *f;
+    };
+    nlohmann::json status = field(it->second.body(), "status");
+    const bool spec_changed = field(it->second.body(), "spec") != field(obj.body(), "spec");
     int generation = it->second.body()["metadata"].value("generation", 1);
     if (status.is_null()) obj.body().erase("status");
     else obj.body()["status"] = status;
@@ -69,7 +73,9 @@ class FakeCluster : public model::ClusterClient {
     auto it = objects_.find(obj.key());
     if (it == objects_.end())
       return unexpected(model::ApiError{"NotFound", 404, obj.key().str() + " not found"});
-    it->second.body()["status"] = obj.body().value("status", nlohmann::json::object());
+    // The status is moved in, not copied (AnalysisRun statuses carry measurements).
+    auto st = obj.body().find("status");
+    it->second.body()["status"] = st != obj.body().end() ? std::move(*st) : nlohmann::json::object();
     it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
     return it->second;
   }
@@ -133,9 +139,16 @@ struct Sim {
       model::Object& o = it->second;
       const int spec = o.body()["spec"].value("replicas", 1);
       const int avail = pods_become_ready ? spec : 0;
-      nlohmann::json st = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
-      if (o.body().value("status", nlohmann::json()) != st) {
-        o.body()["status"] = std::move(st);
+      // Compared in place: this runs for every ReplicaSet of the namespace after each reconcile.
+      auto st = o.body().find("status");
+      auto is = [&](const char* k, int v) {
+        auto f = st->find(k);
+        return f != st->end() && *f == v;
+      };
+      const bool same = st != o.body().end() && st->is_object() && st->size() == 3 &&
+                        is("replicas", spec) && is("readyReplicas", avail) && is("availableReplicas", avail);
+      if (!same) {
+        o.body()["status"] = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
         changed = true;
       }
       total += spec;
