@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/model/glob.hpp"
 #include "sim/kernel/trace.hpp"
 #include "sim/scenario/history.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -26,7 +27,7 @@ std::vector<ExpectationResult> evaluate_expectations(const Scenario& scenario,
                                                      const Trace& trace);
 
 // Glob with `*` and `?`.
-bool glob_match(std::string_view pattern, std::string_view text);
+using model::glob_match;
 // Does a trace entry match? Objects match by parsed reference or by glob over the printed
 // object (with or without the API group).
 bool event_matches(const EventMatcher& m, const TraceEntry& e);
