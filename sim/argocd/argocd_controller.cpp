@@ -44,17 +44,6 @@ model::ObjectKey app_key(const std::string& s) {
   return {kAppGroup, kAppKind, s.substr(0, p), s.substr(p + 1)};
 }
 
-class FnReconciler : public Reconciler {
- public:
-  FnReconciler(std::string name, std::function<ReconcileResult(const std::string&)> fn)
-      : name_(std::move(name)), fn_(std::move(fn)) {}
-  std::string_view controller_name() const override { return name_; }
-  ReconcileResult reconcile(const std::string& key, SimTime) override { return fn_(key); }
-
- private:
-  std::string name_;
-  std::function<ReconcileResult(const std::string&)> fn_;
-};
 
 std::string normalize_dir(std::string p) {
   while (p.rfind("./", 0) == 0) p = p.substr(2);
@@ -71,8 +60,8 @@ class ArgoCdController : public SimController {
   void start(World& world) override {
     world_ = &world;
     jitter_ = std::make_unique<Rng>(world.rng("argocd/refresh-jitter"));
-    refresh_rec_ = std::make_unique<FnReconciler>("argocd-app-refresh", [this](const std::string& k) { return do_refresh(k); });
-    op_rec_ = std::make_unique<FnReconciler>("argocd-app-operation", [this](const std::string& k) { return do_operation(k); });
+    refresh_rec_ = std::make_unique<FnReconciler>("argocd-app-refresh", [this](const std::string& k, SimTime) { return do_refresh(k); });
+    op_rec_ = std::make_unique<FnReconciler>("argocd-app-operation", [this](const std::string& k, SimTime) { return do_operation(k); });
     refresh_host_ = std::make_unique<ControllerHost>(world.queue(), *refresh_rec_);
     op_host_ = std::make_unique<ControllerHost>(world.queue(), *op_rec_);
     auto& api = world.cluster().api();

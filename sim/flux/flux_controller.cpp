@@ -16,6 +16,7 @@
 #include "sim/cluster/cluster.hpp"
 #include "sim/kernel/controller_host.hpp"
 #include "sim/world/controller.hpp"
+#include "sim/world/settings.hpp"
 #include "sim/world/world.hpp"
 
 namespace rehearse::sim {
@@ -59,17 +60,6 @@ std::pair<std::string, std::string> split_key(const std::string& key) {
 class FluxController;
 
 // One controller-runtime reconciler hosted on the queue.
-class HostedReconciler : public Reconciler {
- public:
-  HostedReconciler(std::string name, std::function<ReconcileResult(const std::string&, SimTime)> fn)
-      : name_(std::move(name)), fn_(std::move(fn)) {}
-  std::string_view controller_name() const override { return name_; }
-  ReconcileResult reconcile(const std::string& key, SimTime now) override { return fn_(key, now); }
-
- private:
-  std::string name_;
-  std::function<ReconcileResult(const std::string&, SimTime)> fn_;
-};
 
 class SimHelmBackend : public flux::HelmBackend {
  public:
@@ -138,13 +128,13 @@ class FluxController : public SimController {
         if (!e.dir.empty() && fs::path(e.dir).is_relative()) e.dir = (base / e.dir).lexically_normal().string();
     backend_ = std::make_unique<SimHelmBackend>(settings_, world.client("source-controller"), world.queue());
 
-    source_rec_ = std::make_unique<HostedReconciler>("source-controller", [this](const std::string& k, SimTime now) {
+    source_rec_ = std::make_unique<FnReconciler>("source-controller", [this](const std::string& k, SimTime now) {
       return reconcile_source(k, now);
     });
-    ks_rec_ = std::make_unique<HostedReconciler>("kustomize-controller", [this](const std::string& k, SimTime now) {
+    ks_rec_ = std::make_unique<FnReconciler>("kustomize-controller", [this](const std::string& k, SimTime now) {
       return reconcile_kustomization(k, now);
     });
-    hr_rec_ = std::make_unique<HostedReconciler>("helm-controller", [this](const std::string& k, SimTime now) {
+    hr_rec_ = std::make_unique<FnReconciler>("helm-controller", [this](const std::string& k, SimTime now) {
       return reconcile_helm(k, now);
     });
     BackoffPolicy backoff{ms(750), minutes(15)};  // PKG runtime/controller/rate_limiter.go
@@ -493,7 +483,7 @@ class FluxController : public SimController {
   std::unique_ptr<Rng> jitter_rng_;
   std::unique_ptr<kustomize::FileSource> disk_;
   std::unique_ptr<SimHelmBackend> backend_;
-  std::unique_ptr<HostedReconciler> source_rec_, ks_rec_, hr_rec_;
+  std::unique_ptr<FnReconciler> source_rec_, ks_rec_, hr_rec_;
   std::unique_ptr<ControllerHost> source_host_, ks_host_, hr_host_;
   flux::KustomizationController ks_;
   flux::HelmReleaseController hr_;
@@ -509,11 +499,8 @@ std::optional<FluxSettings> parse_settings(const json& s, const model::SourcePos
     diags.error(pos, "flux-settings", "`flux` settings are a mapping");
     return std::nullopt;
   }
-  bool ok = true;
-  auto bad = [&](const std::string& msg) {
-    diags.error(pos, "flux-settings", msg);
-    ok = false;
-  };
+  SettingsChecker check(pos, "flux-settings", diags);
+  auto bad = [&](const std::string& msg) { check.bad(msg); };
   for (const auto& [k, v] : s.items()) {
     if (k == "jitter") {
       if (!v.is_boolean()) bad("`jitter` is true or false");
@@ -591,7 +578,7 @@ std::optional<FluxSettings> parse_settings(const json& s, const model::SourcePos
       bad(fmt::format("unknown flux setting `{}` (jitter, strictSubstitution, helm)", k));
     }
   }
-  if (!ok) return std::nullopt;
+  if (!check.ok()) return std::nullopt;
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include "sim/image/registry.hpp"
 #include "sim/kernel/controller_host.hpp"
 #include "sim/world/controller.hpp"
+#include "sim/world/settings.hpp"
 #include "sim/world/world.hpp"
 
 namespace rehearse::sim {
@@ -63,17 +64,6 @@ std::pair<std::string, std::string> split_key(const std::string& key) {
   return {key.substr(0, p), key.substr(p + 1)};
 }
 
-class Hosted : public Reconciler {
- public:
-  Hosted(std::string name, std::function<ReconcileResult(const std::string&, SimTime)> fn)
-      : name_(std::move(name)), fn_(std::move(fn)) {}
-  std::string_view controller_name() const override { return name_; }
-  ReconcileResult reconcile(const std::string& key, SimTime now) override { return fn_(key, now); }
-
- private:
-  std::string name_;
-  std::function<ReconcileResult(const std::string&, SimTime)> fn_;
-};
 
 std::string requested_at(const json& body) {
   const json& m = body["metadata"];
@@ -117,9 +107,9 @@ class ImageAutomation : public SimController {
       world.queue().schedule_at(kSimStart + o.from, "image-automation/outage", [this, down] { timed(down); });
       world.queue().schedule_at(kSimStart + o.to, "image-automation/outage", [this, up] { timed(up); });
     }
-    repo_rec_ = std::make_unique<Hosted>(kReflector, [this](const std::string& k, SimTime now) { return reconcile_repository(k, now); });
-    policy_rec_ = std::make_unique<Hosted>(kReflector, [this](const std::string& k, SimTime now) { return reconcile_policy(k, now); });
-    auto_rec_ = std::make_unique<Hosted>(kAutomation, [this](const std::string& k, SimTime now) { return reconcile_automation(k, now); });
+    repo_rec_ = std::make_unique<FnReconciler>(kReflector, [this](const std::string& k, SimTime now) { return reconcile_repository(k, now); });
+    policy_rec_ = std::make_unique<FnReconciler>(kReflector, [this](const std::string& k, SimTime now) { return reconcile_policy(k, now); });
+    auto_rec_ = std::make_unique<FnReconciler>(kAutomation, [this](const std::string& k, SimTime now) { return reconcile_automation(k, now); });
     BackoffPolicy backoff{ms(750), minutes(15)};  // fluxcd/pkg runtime/controller rate limiter
     repo_host_ = std::make_unique<ControllerHost>(world.queue(), *repo_rec_, backoff);
     policy_host_ = std::make_unique<ControllerHost>(world.queue(), *policy_rec_, backoff);
@@ -623,34 +613,20 @@ class ImageAutomation : public SimController {
   FakeRegistry registry_;
   std::map<std::string, RepoState> repos_;
   std::map<std::string, std::string> seen_;
-  std::unique_ptr<Hosted> repo_rec_, policy_rec_, auto_rec_;
+  std::unique_ptr<FnReconciler> repo_rec_, policy_rec_, auto_rec_;
   std::unique_ptr<ControllerHost> repo_host_, policy_host_, auto_host_;
 };
 
 std::optional<Settings> parse_settings(const json& s, const model::SourcePos& pos, model::Diagnostics& diags) {
   Settings out;
   if (s.is_null() || (s.is_object() && s.empty())) return out;
-  bool ok = true;
-  auto bad = [&](const std::string& msg) {
-    diags.error(pos, "image-automation-settings", msg);
-    ok = false;
-  };
+  SettingsChecker check(pos, "image-automation-settings", diags);
+  auto bad = [&](const std::string& msg) { check.bad(msg); };
   if (!s.is_object()) {
     bad("`image-automation` settings are a mapping: {registry: {IMAGE: {tags: [...], digests: {...}}}}");
     return std::nullopt;
   }
-  auto duration = [&](const json& v, const std::string& where) -> std::optional<SimDuration> {
-    if (!v.is_string()) {
-      bad(fmt::format("{} is a duration such as 11m", where));
-      return std::nullopt;
-    }
-    auto d = parse_go_duration(v.get<std::string>());
-    if (!d) {
-      bad(fmt::format("{}: invalid duration \"{}\"", where, v.get<std::string>()));
-      return std::nullopt;
-    }
-    return *d;
-  };
+  auto duration = [&](const json& v, const std::string& where) { return check.duration(v, where, "11m"); };
   auto image_ok = [&](const std::string& ref, const std::string& where, bool need_tag) {
     image::ImageRef r = image::parse_image_ref(ref);
     if (need_tag && r.tag.empty()) return bad(fmt::format("{}: `{}` names no tag (IMAGE:TAG[@DIGEST])", where, ref));
@@ -771,7 +747,7 @@ std::optional<Settings> parse_settings(const json& s, const model::SourcePos& po
       out.registry.push_back(std::move(seed));
     }
   }
-  if (!ok) return std::nullopt;
+  if (!check.ok()) return std::nullopt;
   return out;
 }
 

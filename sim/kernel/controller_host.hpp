@@ -10,6 +10,7 @@
 //     it earlier (AddAfter keeps the earliest), later is a no-op.
 //  2. reconcile() runs inside an event; it never sleeps, it returns when to come back.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +38,20 @@ class Reconciler {
   virtual ~Reconciler() = default;
   virtual std::string_view controller_name() const = 0;
   virtual ReconcileResult reconcile(const std::string& key, SimTime now) = 0;
+};
+
+// A reconciler that is one function: how the engines' sim adapters host a controller-runtime
+// reconcile loop (the function usually calls into the adapter that owns the engine).
+class FnReconciler final : public Reconciler {
+ public:
+  using Fn = std::function<ReconcileResult(const std::string& key, SimTime now)>;
+  FnReconciler(std::string name, Fn fn) : name_(std::move(name)), fn_(std::move(fn)) {}
+  std::string_view controller_name() const override { return name_; }
+  ReconcileResult reconcile(const std::string& key, SimTime now) override { return fn_(key, now); }
+
+ private:
+  std::string name_;
+  Fn fn_;
 };
 
 struct BackoffPolicy {

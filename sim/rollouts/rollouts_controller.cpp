@@ -13,6 +13,7 @@
 #include "sim/cluster/cluster.hpp"
 #include "sim/kernel/controller_host.hpp"
 #include "sim/world/controller.hpp"
+#include "sim/world/settings.hpp"
 #include "sim/world/world.hpp"
 
 namespace rehearse::sim {
@@ -181,17 +182,6 @@ json step_of(const model::Object* o, int index) {
   return "end";
 }
 
-class Hosted : public Reconciler {
- public:
-  Hosted(std::string name, std::function<ReconcileResult(const std::string&, SimTime)> fn)
-      : name_(std::move(name)), fn_(std::move(fn)) {}
-  std::string_view controller_name() const override { return name_; }
-  ReconcileResult reconcile(const std::string& key, SimTime now) override { return fn_(key, now); }
-
- private:
-  std::string name_;
-  std::function<ReconcileResult(const std::string&, SimTime)> fn_;
-};
 
 // The Rollout that owns `o` (ownerReferences kind Rollout), or "".
 std::string owner_rollout(const model::Object& o) {
@@ -216,8 +206,8 @@ class RolloutsController : public SimController {
 
   void start(World& world) override {
     world_ = &world;
-    rollout_rec_ = std::make_unique<Hosted>(kActor, [this](const std::string& k, SimTime now) { return reconcile_rollout(k, now); });
-    run_rec_ = std::make_unique<Hosted>(kActor, [this](const std::string& k, SimTime now) { return reconcile_run(k, now); });
+    rollout_rec_ = std::make_unique<FnReconciler>(kActor, [this](const std::string& k, SimTime now) { return reconcile_rollout(k, now); });
+    run_rec_ = std::make_unique<FnReconciler>(kActor, [this](const std::string& k, SimTime now) { return reconcile_run(k, now); });
     // controller-runtime's default rate limiter (workqueue.DefaultControllerRateLimiter).
     rollout_host_ = std::make_unique<ControllerHost>(world.queue(), *rollout_rec_);
     run_host_ = std::make_unique<ControllerHost>(world.queue(), *run_rec_);
@@ -498,7 +488,7 @@ class RolloutsController : public SimController {
   std::map<std::string, JobState> jobs_;
   const model::Object* current_run_ = nullptr;  // set while the analysis controller runs
   bool job_pending_ = false;
-  std::unique_ptr<Hosted> rollout_rec_, run_rec_;
+  std::unique_ptr<FnReconciler> rollout_rec_, run_rec_;
   std::unique_ptr<ControllerHost> rollout_host_, run_host_;
 };
 
@@ -507,27 +497,13 @@ class RolloutsController : public SimController {
 std::optional<Settings> parse_settings(const json& s, const model::SourcePos& pos, model::Diagnostics& diags) {
   Settings out;
   if (s.is_null() || (s.is_object() && s.empty())) return out;
-  bool ok = true;
-  auto bad = [&](const std::string& msg) {
-    diags.error(pos, "rollouts-settings", msg);
-    ok = false;
-  };
+  SettingsChecker check(pos, "rollouts-settings", diags);
+  auto bad = [&](const std::string& msg) { check.bad(msg); };
   if (!s.is_object()) {
     bad("`rollouts` settings are a mapping: {metrics: [{metric: NAME, canary: VALUE, ...}]}");
     return std::nullopt;
   }
-  auto duration = [&](const json& v, const std::string& where) -> std::optional<SimDuration> {
-    if (!v.is_string()) {
-      bad(fmt::format("{} is a duration such as 5m", where));
-      return std::nullopt;
-    }
-    auto d = parse_go_duration(v.get<std::string>());
-    if (!d || *d < SimDuration{0}) {
-      bad(fmt::format("{}: invalid duration \"{}\"", where, v.get<std::string>()));
-      return std::nullopt;
-    }
-    return *d;
-  };
+  auto duration = [&](const json& v, const std::string& where) { return check.duration(v, where, "5m"); };
   auto is_series = [](const json& v) {
     return v.is_array() && !v.empty() &&
            std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_object() && e.contains("at"); });
@@ -629,7 +605,7 @@ std::optional<Settings> parse_settings(const json& s, const model::SourcePos& po
       out.streams.push_back(std::move(st));
     }
   }
-  if (!ok) return std::nullopt;
+  if (!check.ok()) return std::nullopt;
   return out;
 }
 

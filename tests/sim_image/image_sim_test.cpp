@@ -114,6 +114,12 @@ TEST(ImageSimSettings, UnknownKeysAreReportedWithTheirPath) {
                                                 "outages": [{"from": "5m", "to": "1m"}]})"), {}, d4), nullptr);
   EXPECT_NE(d4.format().find("names no tag"), std::string::npos) << d4.format();
   EXPECT_NE(d4.format().find("`to` must be after `from`"), std::string::npos) << d4.format();
+  model::Diagnostics d5;
+  EXPECT_EQ(f->create(nlohmann::json::parse(R"({"pushes": [{"at": "-5m", "images": ["ghcr.io/a:v1"]},
+                                                           {"at": 5, "images": ["ghcr.io/a:v2"]}]})"), {"s.yaml", 3, 1}, d5), nullptr);
+  EXPECT_NE(d5.format().find("s.yaml:3:1: error[image-automation-settings]: image-automation.pushes[0].at: invalid duration \"-5m\""),
+            std::string::npos) << d5.format();
+  EXPECT_NE(d5.format().find("image-automation.pushes[1].at is a duration such as 11m"), std::string::npos) << d5.format();
 }
 
 TEST(ImageSim, PolicySelectsFromTheScannedTagsAndFollowsPushesAtTheNextScan) {
