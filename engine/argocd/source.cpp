@@ -4,32 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "engine/model/glob.hpp"
 #include "engine/model/manifest_loader.hpp"
 
 namespace rehearse::argocd {
 
 namespace {
-
-bool match_simple(std::string_view p, std::string_view t) {
-  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
-      ++pi;
-      ++ti;
-    } else if (pi < p.size() && p[pi] == '*') {
-      while (pi < p.size() && p[pi] == '*') ++pi;  // ** is the same as * here
-      star = pi;
-      mark = ti;
-    } else if (star != std::string_view::npos) {
-      pi = star;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -64,7 +44,7 @@ bool argo_glob_match(std::string_view pattern, std::string_view text) {
       return false;
     }
   }
-  return match_simple(pattern, text);
+  return model::glob_match(pattern, text);
 }
 
 std::vector<const SourceFile*> select_directory_files(const ApplicationSource& source,
