@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -300,6 +301,60 @@ class Converter {
   bool failed_ = false;
 };
 
+// yaml-cpp 0.7 (Debian 12) never returns from LoadAll when a document's content starts with
+// the flow separator `,` (the parser yields an empty document without consuming the token, so
+// LoadAll loops, allocating a node per turn, until memory runs out). Such a document is
+// invalid YAML anyway (`,` cannot start a node outside a flow collection): find it first.
+// Document markers `---` / `...` at column 0 always start or end a document (YAML 1.2
+// c-forbidden), even inside block scalars, so a line scan is exact for them.
+std::optional<SourcePos> leading_flow_separator(std::string_view text, const std::string& file) {
+  bool at_start = true;  // before the first token of a document's content
+  size_t i = 0;
+  int line = 1;
+  size_t line_start = 0;
+  auto is_marker = [&](size_t at) {
+    if (at != line_start || text.size() - at < 3) return false;
+    std::string_view m = text.substr(at, 3);
+    if (m != "---" && m != "...") return false;
+    return at + 3 == text.size() || text[at + 3] == ' ' || text[at + 3] == '\t' ||
+           text[at + 3] == '\n' || text[at + 3] == '\r';
+  };
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '\n') {
+      ++i;
+      ++line;
+      line_start = i;
+      continue;
+    }
+    if (is_marker(i)) {
+      at_start = true;
+      i += 3;
+      continue;
+    }
+    if (!at_start) {
+      // Not at a document start: go to the next line (only markers matter there).
+      size_t nl = text.find('\n', i);
+      i = nl == std::string_view::npos ? text.size() : nl;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') {
+      ++i;
+    } else if (c == '#' || (c == '%' && i == line_start)) {
+      size_t nl = text.find('\n', i);
+      i = nl == std::string_view::npos ? text.size() : nl;
+    } else if (c == '!' || c == '&') {
+      // Node properties (tag, anchor) come before the content.
+      while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') ++i;
+    } else if (c == ',') {
+      return SourcePos{file, line, static_cast<int>(i - line_start) + 1};
+    } else {
+      at_start = false;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 JsonBox type_plain_scalar(std::string_view text) { return JsonBox(type_plain(text)); }
@@ -311,6 +366,10 @@ std::vector<YamlDocument> parse_yaml(std::string_view text, const std::string& f
     diags.error({file, 0, 0}, "file-too-large",
                 fmt::format("file is {} bytes; the limit is {} bytes", text.size(),
                             options.limits.max_bytes));
+    return out;
+  }
+  if (auto at = leading_flow_separator(text, file)) {
+    diags.error(*at, "yaml-syntax", "unexpected `,` at the start of a document (quote the value if it is a string)");
     return out;
   }
   std::vector<YAML::Node> nodes;

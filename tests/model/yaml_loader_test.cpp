@@ -123,6 +123,27 @@ TEST(YamlLoader, AliasBombIsAnErrorNotAHang) {
   EXPECT_EQ(d.items().back().code, "yaml-too-large");
 }
 
+TEST(YamlLoader, DocumentStartingWithACommaIsAnErrorNotAHang) {
+  // yaml-cpp 0.7's LoadAll loops forever on these (found by the fuzzer).
+  for (const char* text : {",\n", "a\n---\n,\n", "--- ,\n", "# c\n  ,x\n", "!tag ,\n", "&a ,\n",
+                           "a\n...\n,\n", "%YAML 1.2\n--- ,\n", "a: 1\n---\n\n  , k\n"}) {
+    Diagnostics d;
+    auto docs = parse_yaml(text, "c.yaml", d);
+    EXPECT_TRUE(docs.empty()) << text;
+    ASSERT_TRUE(d.has_errors()) << text;
+    EXPECT_EQ(d.items().back().code, "yaml-syntax") << text;
+  }
+  Diagnostics d;
+  parse_yaml("a: 1\n---\n\n  , k\n", "c.yaml", d);
+  EXPECT_EQ(d.format(), "c.yaml:4:3: error[yaml-syntax]: unexpected `,` at the start of a document (quote the value if it is a string)\n");
+  // Commas elsewhere, and markers inside lines, are left to the parser.
+  for (const char* text : {"a: [1, 2]\n", "a: \",x\"\n---\nb: c, d\n", "--- |\n  ,literal\n", "a: x---\n,b: 1\n"}) {
+    Diagnostics ok;
+    parse_yaml(text, "ok.yaml", ok);
+    EXPECT_EQ(ok.format().find("at the start of a document"), std::string::npos) << text << ok.format();
+  }
+}
+
 TEST(YamlLoader, DeepNestingIsAnError) {
   std::string deep(300, '[');
   deep += std::string(300, ']');
