@@ -301,17 +301,21 @@ class Converter {
   bool failed_ = false;
 };
 
-// yaml-cpp 0.7 (Debian 12) never returns from LoadAll when a document's content starts with
-// the flow separator `,` (the parser yields an empty document without consuming the token, so
-// LoadAll loops, allocating a node per turn, until memory runs out). Such a document is
-// invalid YAML anyway (`,` cannot start a node outside a flow collection): find it first.
-// Document markers `---` / `...` at column 0 always start or end a document (YAML 1.2
-// c-forbidden), even inside block scalars, so a line scan is exact for them.
-std::optional<SourcePos> leading_flow_separator(std::string_view text, const std::string& file) {
-  bool at_start = true;  // before the first token of a document's content
-  size_t i = 0;
+// yaml-cpp 0.7 (Debian 12) never returns from LoadAll when the flow separator `,` comes where
+// a document's root node should start or right after a root node written in flow style
+// (`,`, `[x], y`, `"s", x`): the parser yields an empty document without consuming the token,
+// so LoadAll loops, allocating a node per turn, until memory runs out. Such documents are
+// invalid YAML anyway: find them first. Document markers `---` / `...` at column 0 always
+// start or end a document (YAML 1.2 c-forbidden), even inside block scalars, so a line scan
+// finds documents exactly; the root node is then skipped bracket by bracket, quote-aware.
+std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const std::string& file) {
+  size_t i = 0, line_start = 0;
   int line = 1;
-  size_t line_start = 0;
+  auto newline = [&] {
+    ++i;
+    ++line;
+    line_start = i;
+  };
   auto is_marker = [&](size_t at) {
     if (at != line_start || text.size() - at < 3) return false;
     std::string_view m = text.substr(at, 3);
@@ -319,38 +323,81 @@ std::optional<SourcePos> leading_flow_separator(std::string_view text, const std
     return at + 3 == text.size() || text[at + 3] == ' ' || text[at + 3] == '\t' ||
            text[at + 3] == '\n' || text[at + 3] == '\r';
   };
+  auto to_eol = [&] {
+    size_t nl = text.find('\n', i);
+    i = nl == std::string_view::npos ? text.size() : nl;
+  };
+  // Skips spaces, line breaks, comments and directives; stops at a marker or content.
+  auto skip_blank = [&] {
+    while (i < text.size() && !is_marker(i)) {
+      char c = text[i];
+      if (c == '\n') newline();
+      else if (c == ' ' || c == '\t' || c == '\r') ++i;
+      else if (c == '#' || (c == '%' && i == line_start)) to_eol();
+      else break;
+    }
+  };
+  auto here = [&] { return SourcePos{file, line, static_cast<int>(i - line_start) + 1}; };
+  // Skips a flow collection or quoted scalar starting at i; false if it does not end.
+  auto skip_flow_node = [&]() -> bool {
+    int depth = 0;
+    while (i < text.size()) {
+      char c = text[i];
+      if (c == '\n') {
+        if (is_marker(i + 1)) return false;
+        newline();
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        ++i;
+        while (i < text.size() && text[i] != c) {
+          if (c == '"' && text[i] == '\\') ++i;
+          if (i < text.size() && text[i] == '\n') {
+            newline();
+            continue;
+          }
+          ++i;
+        }
+        if (i >= text.size()) return false;
+        ++i;
+        if (c == '\'' && i < text.size() && text[i] == '\'') continue;  // '' is a quote inside
+      } else if (c == '[' || c == '{') {
+        ++depth;
+        ++i;
+      } else if (c == ']' || c == '}') {
+        --depth;
+        ++i;
+      } else if (c == '#' && depth > 0 && i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) {
+        to_eol();
+      } else {
+        ++i;
+      }
+      if (depth <= 0) return true;
+    }
+    return false;
+  };
   while (i < text.size()) {
-    char c = text[i];
-    if (c == '\n') {
-      ++i;
-      ++line;
-      line_start = i;
-      continue;
+    // At the start of a document's content (file start, or after a marker).
+    skip_blank();
+    if (i < text.size() && !is_marker(i)) {
+      while (i < text.size() && (text[i] == '!' || text[i] == '&')) {  // node properties
+        while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') ++i;
+        skip_blank();
+      }
+      if (i < text.size() && text[i] == ',') return here();
+      if (i < text.size() && (text[i] == '[' || text[i] == '{' || text[i] == '"' || text[i] == '\'')) {
+        if (skip_flow_node()) {
+          skip_blank();
+          if (i < text.size() && text[i] == ',') return here();
+        }
+      }
     }
-    if (is_marker(i)) {
-      at_start = true;
-      i += 3;
-      continue;
+    // Find the next document marker.
+    while (i < text.size() && !is_marker(i)) {
+      if (text[i] == '\n') newline();
+      else to_eol();
     }
-    if (!at_start) {
-      // Not at a document start: go to the next line (only markers matter there).
-      size_t nl = text.find('\n', i);
-      i = nl == std::string_view::npos ? text.size() : nl;
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\r') {
-      ++i;
-    } else if (c == '#' || (c == '%' && i == line_start)) {
-      size_t nl = text.find('\n', i);
-      i = nl == std::string_view::npos ? text.size() : nl;
-    } else if (c == '!' || c == '&') {
-      // Node properties (tag, anchor) come before the content.
-      while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') ++i;
-    } else if (c == ',') {
-      return SourcePos{file, line, static_cast<int>(i - line_start) + 1};
-    } else {
-      at_start = false;
-    }
+    if (i < text.size()) i += 3;
   }
   return std::nullopt;
 }
@@ -368,8 +415,8 @@ std::vector<YamlDocument> parse_yaml(std::string_view text, const std::string& f
                             options.limits.max_bytes));
     return out;
   }
-  if (auto at = leading_flow_separator(text, file)) {
-    diags.error(*at, "yaml-syntax", "unexpected `,` at the start of a document (quote the value if it is a string)");
+  if (auto at = misplaced_flow_separator(text, file)) {
+    diags.error(*at, "yaml-syntax", "unexpected `,` outside a flow collection (quote the value if it is a string)");
     return out;
   }
   std::vector<YAML::Node> nodes;
