@@ -1,5 +1,6 @@
 #include "engine/model/yaml_loader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -338,9 +339,12 @@ std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const s
     }
   };
   auto here = [&] { return SourcePos{file, line, static_cast<int>(i - line_start) + 1}; };
-  // Skips a flow collection or quoted scalar starting at i; false if it does not end.
+  // Skips a flow collection or quoted scalar starting at i; false if it does not end. A quote
+  // opens a quoted scalar only where a node starts (after `[`, `{`, `,`, `:`, `?` and node
+  // properties); elsewhere it is part of a plain scalar (`[k"x"]`).
   auto skip_flow_node = [&]() -> bool {
     int depth = 0;
+    bool node_start = true;
     while (i < text.size()) {
       char c = text[i];
       if (c == '\n') {
@@ -348,9 +352,20 @@ std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const s
         newline();
         continue;
       }
-      if (c == '"' || c == '\'') {
+      if (c == ' ' || c == '\t' || c == '\r') {
         ++i;
-        while (i < text.size() && text[i] != c) {
+        continue;
+      }
+      if ((c == '"' || c == '\'') && node_start) {
+        ++i;
+        while (i < text.size()) {
+          if (text[i] == c) {
+            if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {  // '' inside '...'
+              i += 2;
+              continue;
+            }
+            break;
+          }
           if (c == '"' && text[i] == '\\') ++i;
           if (i < text.size() && text[i] == '\n') {
             newline();
@@ -360,17 +375,25 @@ std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const s
         }
         if (i >= text.size()) return false;
         ++i;
-        if (c == '\'' && i < text.size() && text[i] == '\'') continue;  // '' is a quote inside
+        node_start = false;
+      } else if ((c == '&' || c == '!') && node_start) {
+        while (i < text.size() && std::string_view(" \t\n\r,[]{}").find(text[i]) == std::string_view::npos) ++i;
       } else if (c == '[' || c == '{') {
         ++depth;
         ++i;
+        node_start = true;
       } else if (c == ']' || c == '}') {
         --depth;
         ++i;
+        node_start = false;
+      } else if (c == ',' || c == ':' || c == '?') {
+        ++i;
+        node_start = true;
       } else if (c == '#' && depth > 0 && i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t')) {
         to_eol();
       } else {
         ++i;
+        node_start = false;
       }
       if (depth <= 0) return true;
     }
@@ -381,7 +404,8 @@ std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const s
     skip_blank();
     if (i < text.size() && !is_marker(i)) {
       while (i < text.size() && (text[i] == '!' || text[i] == '&')) {  // node properties
-        while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') ++i;
+        // Tags and anchor names end at white space or a flow indicator (YAML 1.2 ns-anchor-char).
+        while (i < text.size() && std::string_view(" \t\n\r,[]{}").find(text[i]) == std::string_view::npos) ++i;
         skip_blank();
       }
       if (i < text.size() && text[i] == ',') return here();
@@ -402,6 +426,41 @@ std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const s
   return std::nullopt;
 }
 
+// The safety net behind misplaced_flow_separator: yaml-cpp 0.7's parser can stop advancing on
+// malformed input and then yield empty documents forever. A pass with a handler that builds
+// nothing counts the documents; more documents than the text has document markers (plus
+// one) means the parser is stuck, and LoadAll would never return.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  YAML::Mark last;
+};
+
+// Throws YAML::Exception like LoadAll for syntax errors; returns the place where the parser
+// stopped advancing, if it did.
+std::optional<YAML::Mark> parser_stalls(const std::string& text) {
+  size_t markers = 0;
+  for (size_t at = 0; at + 3 <= text.size(); at = text.find('\n', at) == std::string::npos ? text.size() : text.find('\n', at) + 1) {
+    std::string_view m(text.data() + at, 3);
+    if (m == "---" || m == "...") ++markers;
+  }
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  size_t documents = 0;
+  while (parser.HandleNextDocument(counter))
+    if (++documents > markers + 1) return counter.last;
+  return std::nullopt;
+}
+
 }  // namespace
 
 JsonBox type_plain_scalar(std::string_view text) { return JsonBox(type_plain(text)); }
@@ -415,13 +474,32 @@ std::vector<YamlDocument> parse_yaml(std::string_view text, const std::string& f
                             options.limits.max_bytes));
     return out;
   }
+  // YAML 1.2 (c-printable) and go-yaml reject control characters; yaml-cpp misreads some
+  // (a NUL ends its input early and can make LoadAll loop).
+  for (size_t i = 0, line = 1, line_start = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+    } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+      diags.error({file, static_cast<int>(line), static_cast<int>(i - line_start) + 1}, "yaml-syntax",
+                  fmt::format("control character U+{:04X} is not allowed in YAML", static_cast<unsigned>(c)));
+      return out;
+    }
+  }
   if (auto at = misplaced_flow_separator(text, file)) {
     diags.error(*at, "yaml-syntax", "unexpected `,` outside a flow collection (quote the value if it is a string)");
     return out;
   }
   std::vector<YAML::Node> nodes;
   try {
-    nodes = YAML::LoadAll(std::string(text));
+    std::string owned(text);
+    if (auto stuck = parser_stalls(owned)) {
+      diags.error({file, stuck->line >= 0 ? stuck->line + 1 : 0, stuck->column >= 0 ? stuck->column + 1 : 0},
+                  "yaml-syntax", "the YAML parser cannot continue here (malformed document)");
+      return out;
+    }
+    nodes = YAML::LoadAll(owned);
   } catch (const YAML::Exception& e) {
     int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     int col = e.mark.column >= 0 ? e.mark.column + 1 : 0;

@@ -128,7 +128,7 @@ TEST(YamlLoader, MisplacedCommaIsAnErrorNotAHang) {
   for (const char* text : {",\n", "a\n---\n,\n", "--- ,\n", "# c\n  ,x\n", "!tag ,\n", "&a ,\n",
                            "a\n...\n,\n", "%YAML 1.2\n--- ,\n", "a: 1\n---\n\n  , k\n", "[x],\n", "[x] ,\n",
                            "{a: 1}, x\n", "\"s\", x\n", "'s', x\n", "[x]\n,\n", "&a [x], *a]\n", "[\"]\", [1]], 2\n",
-                           "'it''s', x\n", "--- [x]\n# c\n, y\n"}) {
+                           "'it''s', x\n", "--- [x]\n# c\n, y\n", "&a/data/a,\n", "!t,\n", "&a [k\"\"\"x],\n", "[&a \"],\", x], y\n", "[k\"], x\"]\n"}) {
     Diagnostics d;
     auto docs = parse_yaml(text, "c.yaml", d);
     EXPECT_TRUE(docs.empty()) << text;
@@ -140,11 +140,31 @@ TEST(YamlLoader, MisplacedCommaIsAnErrorNotAHang) {
   EXPECT_EQ(d.format(), "c.yaml:4:3: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n");
   // Commas elsewhere, and markers inside lines, are left to the parser.
   for (const char* text : {"a: [1, 2]\n", "a: \",x\"\n---\nb: c, d\n", "--- |\n  ,literal\n", "a: x---\n,b: 1\n",
-                           "[1, 2]\n", "b: [x], y\n", "\"a,b\"\n", "{a: [1, {b: c}]}\n# x, y\n"}) {
+                           "[1, 2]\n", "b: [x], y\n", "\"a,b\"\n", "{a: [1, {b: c}]}\n# x, y\n", "[&a \"],\", x]\n", "{\"a\":\"]\"}\n"}) {
     Diagnostics ok;
     parse_yaml(text, "ok.yaml", ok);
     EXPECT_EQ(ok.format().find("outside a flow collection"), std::string::npos) << text << ok.format();
   }
+}
+
+TEST(YamlLoader, AStalledParserIsAnErrorNotAHang) {
+  // The general net: yaml-cpp 0.7 stops advancing after `[x] y` and would yield empty
+  // documents forever; more documents than markers is reported where it stalled.
+  Diagnostics d;
+  EXPECT_TRUE(parse_yaml("[x] y,\n", "s.yaml", d).empty());
+  EXPECT_EQ(d.format(), "s.yaml:1:5: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n");
+  Diagnostics ok;
+  EXPECT_EQ(parse_yaml("a: 1\n---\nb: 2\n...\n---\nc: 3\n", "ok.yaml", ok).size(), 3u);
+  EXPECT_FALSE(ok.has_errors()) << ok.format();
+}
+
+TEST(YamlLoader, ControlCharactersAreErrors) {
+  Diagnostics d;
+  EXPECT_TRUE(parse_yaml(std::string("a: 1\nb: x\0y\n", 13), "n.yaml", d).empty());
+  EXPECT_EQ(d.format(), "n.yaml:2:5: error[yaml-syntax]: control character U+0000 is not allowed in YAML\n");
+  Diagnostics ok;
+  EXPECT_EQ(parse_yaml("a:\t1\r\nb: \"\\t\"\n", "ok.yaml", ok).size(), 1u);
+  EXPECT_FALSE(ok.has_errors()) << ok.format();
 }
 
 TEST(YamlLoader, DeepNestingIsAnError) {
