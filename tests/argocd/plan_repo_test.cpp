@@ -4,56 +4,22 @@
 // about, only apps whose source path or manifest changed are planned, the user's repository
 // is not written, and the git directory generator's parameters (reference §13).
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-
-#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/git/git_repo.hpp"
+#include "tests/support/git_fixture.hpp"
 
-namespace rehearse {
+namespace rehearse::test {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / name) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-struct CliRun {
-  int code = 0;
-  std::string out;
-};
-
-CliRun run(const std::string& args) {
-  std::string cmd = std::string(REHEARSE_BIN) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return {-1, ""};
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(f);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+CliRun run(const std::string& args) { return run_cli(REHEARSE_BIN, args); }
 
 const char* kApp = R"(apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -74,38 +40,27 @@ spec:
   destination: {server: https://kubernetes.default.svc, namespace: features}
 )";
 
-class PlanRepo : public ::testing::Test {
+class PlanRepo : public TwoCommitRepo {
  protected:
-  TempDir fixture{"rehearse-planrepo-fixture"}, priv{"rehearse-planrepo-priv"};
-  std::unique_ptr<sim::GitRepo> repo;
-  std::string first, second;
+  PlanRepo() : TwoCommitRepo("rehearse-planrepo") {}
 
   void SetUp() override {
-    write(fixture.path / "argocd" / "fraud-detector.yaml", kApp);
-    write(fixture.path / "argocd" / "feature-store.yaml", kOther);
-    write(fixture.path / "apps" / "fraud-detector" / "cm.yaml",
-          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {MODEL_VERSION: v1}\n");
-    write(fixture.path / "apps" / "fraud-detector" / "svc-v1.yaml",
-          "apiVersion: v1\nkind: Service\nmetadata: {name: fraud-detector-v1}\nspec: {ports: [{port: 80}]}\n");
-    write(fixture.path / "apps" / "fraud-detector" / "ns.yaml",
-          "apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n");
-    write(fixture.path / "apps" / "feature-store" / "cm.yaml",
-          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fs}\ndata: {a: b}\n");
-    auto r = sim::GitRepo::from_directory(fixture.path.string(), priv.path.string(), "main", sim::kSimStart,
-                                          sim::GitAuthor{});
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    repo = std::move(r).value();
-    first = repo->resolve("main").value();
-    auto c = repo->commit("main",
-                          {{sim::FileChange::Op::Delete, "apps/fraud-detector/svc-v1.yaml", ""},
-                           {sim::FileChange::Op::Delete, "apps/fraud-detector/ns.yaml", ""},
-                           {sim::FileChange::Op::Write, "apps/fraud-detector/cm.yaml",
-                            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {MODEL_VERSION: v2}\n"}},
-                          "git rm the v1 service", sim::GitAuthor{}, sim::kSimStart + sim::ms(60'000));
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    second = *c;
+    write_file(fixture.path / "argocd" / "fraud-detector.yaml", kApp);
+    write_file(fixture.path / "argocd" / "feature-store.yaml", kOther);
+    write_file(fixture.path / "apps" / "fraud-detector" / "cm.yaml",
+               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {MODEL_VERSION: v1}\n");
+    write_file(fixture.path / "apps" / "fraud-detector" / "svc-v1.yaml",
+               "apiVersion: v1\nkind: Service\nmetadata: {name: fraud-detector-v1}\nspec: {ports: [{port: 80}]}\n");
+    write_file(fixture.path / "apps" / "fraud-detector" / "ns.yaml",
+               "apiVersion: v1\nkind: Namespace\nmetadata: {name: scratch}\n");
+    write_file(fixture.path / "apps" / "feature-store" / "cm.yaml",
+               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fs}\ndata: {a: b}\n");
+    commit_two({{sim::FileChange::Op::Delete, "apps/fraud-detector/svc-v1.yaml", ""},
+                {sim::FileChange::Op::Delete, "apps/fraud-detector/ns.yaml", ""},
+                {sim::FileChange::Op::Write, "apps/fraud-detector/cm.yaml",
+                 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {MODEL_VERSION: v2}\n"}},
+               "git rm the v1 service");
   }
-  std::string git_dir() const { return (priv.path / "repo.git").string(); }
 };
 
 TEST_F(PlanRepo, AGitRmBecomesAPruneAndANamespacePruneIsWarned) {
@@ -154,10 +109,10 @@ TEST_F(PlanRepo, UnknownRevisionIsAnInputError) {
 
 TEST(AppSetCommand, GitDirectoryGeneratorListsAppsInWalkOrder) {
   TempDir d("rehearse-appset-cmd");
-  write(d.path / "repo" / "models" / "fraud_detector" / "k.yaml", "a: 1\n");
-  write(d.path / "repo" / "models" / "churn" / "k.yaml", "a: 1\n");
-  write(d.path / "repo" / "models" / ".hidden" / "k.yaml", "a: 1\n");
-  write(d.path / "set.yaml", R"(apiVersion: argoproj.io/v1alpha1
+  write_file(d.path / "repo" / "models" / "fraud_detector" / "k.yaml", "a: 1\n");
+  write_file(d.path / "repo" / "models" / "churn" / "k.yaml", "a: 1\n");
+  write_file(d.path / "repo" / "models" / ".hidden" / "k.yaml", "a: 1\n");
+  write_file(d.path / "set.yaml", R"(apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata: {name: models, namespace: argocd}
 spec:
@@ -181,11 +136,11 @@ spec:
   EXPECT_EQ(j["applications"][1]["params"]["path[1]"], "fraud_detector");
   EXPECT_EQ(j["applications"][1]["application"]["spec"]["source"]["path"], "models/fraud_detector");
 
-  write(d.path / "bad.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: x}\nspec:\n  generators:\n  - matrix: {}\n  template: {metadata: {name: x}, spec: {}}\n");
+  write_file(d.path / "bad.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: x}\nspec:\n  generators:\n  - matrix: {}\n  template: {metadata: {name: x}, spec: {}}\n");
   r = run("appset -f " + (d.path / "bad.yaml").string() + " --repo " + (d.path / "repo").string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("bad.yaml:6:5"), std::string::npos) << r.out;
 }
 
 }  // namespace
-}  // namespace rehearse
+}  // namespace rehearse::test

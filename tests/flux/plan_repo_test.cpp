@@ -6,57 +6,24 @@
 // dependsOn order (§3.3), inline `substitute` applied while substituteFrom values stay unknown
 // (§3.5), Kustomizations whose output did not change are not planned.
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
 
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "sim/git/git_repo.hpp"
+#include "tests/support/git_fixture.hpp"
 
-namespace rehearse {
+namespace rehearse::test {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / name) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
-
-struct CliRun {
-  int code = 0;
-  std::string out;
-};
-
-CliRun run(const std::string& args) {
-  std::string cmd = std::string(REHEARSE_BIN) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return {-1, ""};
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) r.out.append(buf.data(), n);
-  int st = pclose(f);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+CliRun run(const std::string& args) { return run_cli(REHEARSE_BIN, args); }
 
 std::string kustomization(const std::string& name, const std::string& path, const std::string& extra) {
   return "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: " + name +
@@ -70,39 +37,31 @@ const char* kAppsExtra = R"(  dependsOn: [{name: infra}]
     substituteFrom: [{kind: ConfigMap, name: cluster-vars}]
 )";
 
-class FluxPlanRepo : public ::testing::Test {
+class FluxPlanRepo : public TwoCommitRepo {
  protected:
-  TempDir fixture{"rehearse-fluxplan-fixture"}, priv{"rehearse-fluxplan-priv"};
-  std::unique_ptr<sim::GitRepo> repo;
-  std::string first, second;
+  FluxPlanRepo() : TwoCommitRepo("rehearse-fluxplan") {}
 
   void SetUp() override {
     // "apps" sorts before "infra": only dependsOn puts infra first.
-    write(fixture.path / "clusters/prod/apps.yaml", kustomization("apps", "apps", kAppsExtra));
-    write(fixture.path / "clusters/prod/infra.yaml", kustomization("infra", "infra", ""));
-    write(fixture.path / "clusters/prod/monitoring.yaml", kustomization("monitoring", "monitoring", ""));
-    write(fixture.path / "infra/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: ml-serving}\n");
-    write(fixture.path / "monitoring/cm.yaml",
-          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mon, namespace: monitoring}\ndata: {a: b}\n");
-    write(fixture.path / "apps/cm.yaml",
-          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ml-serving}\n"
-          "data: {MODEL_VERSION: v1, ENV: '${CLUSTER_ENV}', REGION: '${AWS_REGION}'}\n");
-    write(fixture.path / "apps/svc-v1.yaml",
-          "apiVersion: v1\nkind: Service\nmetadata: {name: fraud-detector-v1, namespace: ml-serving}\n"
-          "spec: {ports: [{port: 80}]}\n");
-    write(fixture.path / "apps/keep.yaml",
-          "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n  namespace: ml-serving\n"
-          "  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\ndata: {a: b}\n");
-    write(fixture.path / "apps/deploy.yaml",
-          "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: fraud-detector, namespace: ml-serving}\n"
-          "spec: {selector: {matchLabels: {app: fd}}, template: {metadata: {labels: {app: fd}}, spec: {containers: [{name: c, image: 'fd:1'}]}}}\n");
-    auto r = sim::GitRepo::from_directory(fixture.path.string(), priv.path.string(), "main", sim::kSimStart,
-                                          sim::GitAuthor{});
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    repo = std::move(r).value();
-    first = repo->resolve("main").value();
-    auto c = repo->commit(
-        "main",
+    write_file(fixture.path / "clusters/prod/apps.yaml", kustomization("apps", "apps", kAppsExtra));
+    write_file(fixture.path / "clusters/prod/infra.yaml", kustomization("infra", "infra", ""));
+    write_file(fixture.path / "clusters/prod/monitoring.yaml", kustomization("monitoring", "monitoring", ""));
+    write_file(fixture.path / "infra/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: ml-serving}\n");
+    write_file(fixture.path / "monitoring/cm.yaml",
+               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mon, namespace: monitoring}\ndata: {a: b}\n");
+    write_file(fixture.path / "apps/cm.yaml",
+               "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ml-serving}\n"
+               "data: {MODEL_VERSION: v1, ENV: '${CLUSTER_ENV}', REGION: '${AWS_REGION}'}\n");
+    write_file(fixture.path / "apps/svc-v1.yaml",
+               "apiVersion: v1\nkind: Service\nmetadata: {name: fraud-detector-v1, namespace: ml-serving}\n"
+               "spec: {ports: [{port: 80}]}\n");
+    write_file(fixture.path / "apps/keep.yaml",
+               "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n  namespace: ml-serving\n"
+               "  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled}\ndata: {a: b}\n");
+    write_file(fixture.path / "apps/deploy.yaml",
+               "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: fraud-detector, namespace: ml-serving}\n"
+               "spec: {selector: {matchLabels: {app: fd}}, template: {metadata: {labels: {app: fd}}, spec: {containers: [{name: c, image: 'fd:1'}]}}}\n");
+    commit_two(
         {{sim::FileChange::Op::Delete, "apps/svc-v1.yaml", ""},
          {sim::FileChange::Op::Delete, "apps/keep.yaml", ""},
          {sim::FileChange::Op::Write, "apps/cm.yaml",
@@ -114,11 +73,8 @@ class FluxPlanRepo : public ::testing::Test {
          {sim::FileChange::Op::Write, "apps/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: shadow}\n"},
          {sim::FileChange::Op::Write, "infra/priority.yaml",
           "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: serving}\nvalue: 1000\n"}},
-        "v2 service, drop v1", sim::GitAuthor{}, sim::kSimStart + sim::ms(60'000));
-    ASSERT_TRUE(c.ok()) << c.error().message;
-    second = *c;
+        "v2 service, drop v1");
   }
-  std::string git_dir() const { return (priv.path / "repo.git").string(); }
 };
 
 std::vector<std::string> ops(const json& plan) {
@@ -216,10 +172,8 @@ TEST_F(FluxPlanRepo, ABrokenBuildIsReportedAndADependsOnCycleIsAnInputError) {
 // under strict substitution (§3.5): the plan succeeding means the inline values were applied.
 TEST(FluxPlanSeedRepo, ModelDeploymentsUpdateAndPrune) {
   TempDir priv("rehearse-fluxplan-seed");
-  auto r = sim::GitRepo::from_directory(std::string(REHEARSE_SOURCE_DIR) + "/fixtures/repos/ml-platform",
-                                        priv.path.string(), "main", sim::kSimStart, sim::GitAuthor{});
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  auto repo = std::move(r).value();
+  auto repo = test::commit_tree(fs::path(REHEARSE_SOURCE_DIR) / "fixtures/repos/ml-platform", priv.path);
+  ASSERT_TRUE(repo);
   std::string first = repo->resolve("main").value();
   std::string config;
   {
@@ -234,7 +188,7 @@ TEST(FluxPlanSeedRepo, ModelDeploymentsUpdateAndPrune) {
                          {sim::FileChange::Op::Delete, "clusters/prod/model-deployments/mlflow-values.yaml", ""}},
                         "model v2.2", sim::GitAuthor{}, sim::kSimStart + sim::ms(60'000));
   ASSERT_TRUE(c.ok()) << c.error().message;
-  CliRun out = run("plan --repo " + (priv.path / "repo.git").string() + " --from " + first + " --to " + *c + " -o json");
+  CliRun out = run("plan --repo " + test::git_dir(priv.path) + " --from " + first + " --to " + *c + " -o json");
   ASSERT_EQ(out.code, 0) << out.out;
   json j = json::parse(out.out);
   ASSERT_EQ(j["kustomizations"].size(), 1u) << j.dump(2);
@@ -250,4 +204,4 @@ TEST(FluxPlanSeedRepo, ModelDeploymentsUpdateAndPrune) {
 }
 
 }  // namespace
-}  // namespace rehearse
+}  // namespace rehearse::test

@@ -5,32 +5,20 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/git_fixture.hpp"
+
 using namespace rehearse::sim;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) : path(fs::temp_directory_path() / name) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-void write(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << text;
-}
+using rehearse::test::TempDir;
+using rehearse::test::write_file;
 
 std::unique_ptr<GitRepo> make_repo(const TempDir& fixture, const TempDir& priv) {
-  write(fixture.path / "apps" / "a.yaml", "a: 1\n");
-  write(fixture.path / "apps" / "b.yaml", "b: 1\n");
-  write(fixture.path / ".hidden" / "x.yaml", "x: 1\n");
-  auto repo = GitRepo::from_directory(fixture.path.string(), priv.path.string(), "main",
-                                      SimTime{}, GitAuthor{});
-  EXPECT_TRUE(repo.ok()) << (repo.ok() ? "" : repo.error().message);
-  return std::move(repo).value();
+  write_file(fixture.path / "apps" / "a.yaml", "a: 1\n");
+  write_file(fixture.path / "apps" / "b.yaml", "b: 1\n");
+  write_file(fixture.path / ".hidden" / "x.yaml", "x: 1\n");
+  return rehearse::test::commit_tree(fixture.path, priv.path, SimTime{});
 }
 }  // namespace
 
@@ -38,6 +26,7 @@ TEST(GitRepo, FixtureCommitHasAStableShaAndSkipsHiddenFiles) {
   TempDir f1("rehearse-git-f1"), p1("rehearse-git-p1"), p2("rehearse-git-p2");
   auto r1 = make_repo(f1, p1);
   auto r2 = make_repo(f1, p2);
+  ASSERT_TRUE(r1 && r2);
   EXPECT_EQ(r1->resolve("main").value(), r2->resolve("main").value());
   EXPECT_EQ(r1->read_file("main", "apps/a.yaml").value(), "a: 1\n");
   EXPECT_FALSE(r1->file_exists("main", ".hidden/x.yaml").value());
@@ -49,6 +38,7 @@ TEST(GitRepo, FixtureCommitHasAStableShaAndSkipsHiddenFiles) {
 TEST(GitRepo, CommitBranchMergeAndRevertLikeAPullRequest) {
   TempDir f("rehearse-git-f2"), p("rehearse-git-p3");
   auto repo = make_repo(f, p);
+  ASSERT_TRUE(repo);
   std::string base = repo->resolve("main").value();
   ASSERT_TRUE(repo->create_branch("staging", "main").ok());
   auto c1 = repo->commit("staging", {{FileChange::Op::Write, "apps/a.yaml", "a: 2\n"}},
@@ -79,6 +69,7 @@ TEST(GitRepo, CommitBranchMergeAndRevertLikeAPullRequest) {
 TEST(GitRepo, FastForwardMergeMovesTheBranch) {
   TempDir f("rehearse-git-f3"), p("rehearse-git-p4");
   auto repo = make_repo(f, p);
+  ASSERT_TRUE(repo);
   ASSERT_TRUE(repo->create_branch("feature", "main").ok());
   auto c = repo->commit("feature", {{FileChange::Op::Write, "new.yaml", "n: 1\n"}}, "add",
                         GitAuthor{}, SimTime{seconds(5)});
@@ -92,6 +83,7 @@ TEST(GitRepo, FastForwardMergeMovesTheBranch) {
 TEST(GitRepo, EmptyCommitsAreRefusedAndUnknownRefsAreErrors) {
   TempDir f("rehearse-git-f4"), p("rehearse-git-p5");
   auto repo = make_repo(f, p);
+  ASSERT_TRUE(repo);
   auto c = repo->commit("main", {{FileChange::Op::Write, "apps/a.yaml", "a: 1\n"}}, "noop",
                         GitAuthor{}, SimTime{seconds(1)});
   ASSERT_FALSE(c.ok());
@@ -105,6 +97,7 @@ TEST(GitRepo, EmptyCommitsAreRefusedAndUnknownRefsAreErrors) {
 TEST(GitRepo, CheckoutWritesTheTreeOnce) {
   TempDir f("rehearse-git-f5"), p("rehearse-git-p6");
   auto repo = make_repo(f, p);
+  ASSERT_TRUE(repo);
   ASSERT_TRUE(repo->tag("v1", "main").ok());
   auto dir = repo->checkout("v1");
   ASSERT_TRUE(dir.ok()) << dir.error().message;
