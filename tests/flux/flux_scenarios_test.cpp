@@ -1,59 +1,24 @@
 // Every scenario under scenarios/flux passes with the flux controller, and runs
-// deterministically (same trace hash twice).
+// deterministically (same trace hash twice). REHEARSE_FLUX_TRACE=TEXT adds a failing
+// scenario's trace lines containing TEXT to the report.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
+#include <string>
 
 #include "sim/flux/flux_controller.hpp"
-#include "sim/world/runner.hpp"
+#include "tests/support/scenario_folder.hpp"
 
 namespace rehearse::sim {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::vector<std::string> scenario_files() {
-  std::vector<std::string> out;
-  fs::path dir = fs::path(REHEARSE_SOURCE_DIR) / "scenarios" / "flux";
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.is_regular_file() && e.path().extension() == ".yaml") out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 class FluxScenario : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FluxScenario, PassesAndIsDeterministic) {
-  ControllerCatalog catalog;
-  register_flux(catalog);
-  model::Diagnostics diags;
-  Suite suite = load_suite({GetParam()}, catalog, diags);
-  ASSERT_FALSE(diags.has_errors()) << diags.format();
-  ASSERT_EQ(suite.scenarios.size(), 1u);
-  RunOptions opts;
-  opts.keep_trace_lines = true;
-  auto a = run_scenario(suite.scenarios[0], catalog, opts, 0);
-  std::string report;
-  report += a.error;
-  for (const auto& f : a.event_failures) report += "\n  event: " + f;
-  for (const auto& r : a.results)
-    if (!r.passed) report += "\n  FAILED " + r.title + "\n    expected " + r.expected + "\n    observed " + r.observed;
-  if (!a.passed && std::getenv("REHEARSE_FLUX_TRACE"))
-    for (const auto& l : a.trace_lines)
-      if (l.find(std::getenv("REHEARSE_FLUX_TRACE")) != std::string::npos) report += "\n  | " + l;
-  EXPECT_TRUE(a.passed) << a.name << report;
-  auto b = run_scenario(suite.scenarios[0], catalog, opts, 0);
-  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  test::expect_scenario_passes_twice(GetParam(), register_flux, "REHEARSE_FLUX_TRACE");
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, FluxScenario, ::testing::ValuesIn(scenario_files()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n = fs::path(info.param).stem().string();
-                           for (auto& c : n)
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Scenarios, FluxScenario, ::testing::ValuesIn(test::scenario_files("flux")),
+                         test::scenario_test_name);
 
 }  // namespace
 }  // namespace rehearse::sim
