@@ -5,12 +5,14 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <limits>
 #include <optional>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -122,153 +124,303 @@ bool parse_yaml_float(std::string_view in, json& out) {
   return true;
 }
 
-json type_plain(std::string_view s) {
-  if (s.empty() || is_one_of(s, {"~", "null", "Null", "NULL"})) return nullptr;
-  if (is_one_of(s, {"true", "True", "TRUE"})) return true;
-  if (is_one_of(s, {"false", "False", "FALSE"})) return false;
-  char c = s[0];
-  if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.') {
-    json out;
-    if (parse_go_int(s, out)) return out;
-    if (parse_yaml_float(s, out)) return out;
+// The value of a plain scalar when it is not a string (null, bool, int, float); false when
+// it stays a string.
+bool type_plain_non_string(std::string_view s, json& out) {
+  if (s.empty() || is_one_of(s, {"~", "null", "Null", "NULL"})) {
+    out = nullptr;
+    return true;
   }
+  if (is_one_of(s, {"true", "True", "TRUE"})) {
+    out = true;
+    return true;
+  }
+  if (is_one_of(s, {"false", "False", "FALSE"})) {
+    out = false;
+    return true;
+  }
+  char c = s[0];
+  if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.')
+    return parse_go_int(s, out) || parse_yaml_float(s, out);
+  return false;
+}
+
+json type_plain(std::string_view s) {
+  json out;
+  if (type_plain_non_string(s, out)) return out;
   return std::string(s);
 }
 
-std::string escape_pointer_token(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
+void append_pointer_token(std::string& pointer, std::string_view key) {
   for (char ch : key) {
     if (ch == '~')
-      out += "~0";
+      pointer += "~0";
     else if (ch == '/')
-      out += "~1";
+      pointer += "~1";
     else
-      out += ch;
+      pointer += ch;
   }
-  return out;
 }
 
+void append_index(std::string& pointer, size_t i) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, i);
+  (void)ec;
+  pointer.append(buf, end);
+}
+
+// One YAML document as yaml-cpp's NodeBuilder (behind LoadAll) would build it from the
+// parser's events: the same nodes with the same tags and marks, map entries in order with
+// duplicates kept, and an alias being the anchored node itself (so an alias inside its own
+// anchor closes a cycle). It lives in flat arrays reused from one document to the next, which
+// costs little next to the parse; Converter then walks it exactly as it walked YAML::Node.
+class DocumentGraph final : public YAML::EventHandler {
+ public:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  enum class Type : uint8_t { Null, Scalar, Sequence, Map };
+  struct Node {
+    Type type = Type::Null;
+    bool shared = false;  // inside an anchored node: may be visited more than once
+    uint32_t tag = 0;     // scalars only (the converter reads no other tags); see tag()
+    uint32_t size = 0;    // edges: items of a sequence, keys and values of a map
+    uint32_t first = kNone;
+    uint32_t last = kNone;
+    YAML::Mark mark;
+    std::string scalar;
+  };
+  // A collection's children as a list: item, item, ... or key, value, key, value, ...
+  struct Edge {
+    uint32_t node;
+    uint32_t next;
+  };
+
+  const YAML::Mark& start() const { return start_; }  // of the last document begun
+  uint32_t root() const { return root_; }
+  Node& node(uint32_t id) { return nodes_[id]; }
+  const Edge& edge(uint32_t e) const { return edges_[e]; }
+  const std::string& tag(const Node& n) const { return tags_[n.tag]; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_ = mark;
+    nodes_.clear();
+    edges_.clear();
+    tags_.resize(3);
+    anchors_.assign(1, kNone);  // anchor ids start at 1 in every document
+    open_.clear();
+    root_ = kNone;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    attach(create(Type::Null, mark, anchor, 0));
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    // The parser throws on unknown anchors; the fallback only keeps a bad id from crashing.
+    uint32_t id = anchor < anchors_.size() ? anchors_[anchor] : kNone;
+    attach(id != kNone ? id : create(Type::Null, mark, YAML::NullAnchor, 0));
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    uint32_t id = create(Type::Scalar, mark, anchor, intern(tag));
+    nodes_[id].scalar = value;
+    attach(id);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(create(Type::Sequence, mark, anchor, 0));
+  }
+  void OnSequenceEnd() override { open_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(create(Type::Map, mark, anchor, 0));
+  }
+  void OnMapEnd() override { open_.pop_back(); }
+
+ private:
+  uint32_t intern(const std::string& tag) {
+    if (tag == "?") return 1;
+    if (tag == "!") return 2;
+    if (tag.empty()) return 0;
+    tags_.push_back(tag);
+    return static_cast<uint32_t>(tags_.size() - 1);
+  }
+
+  uint32_t create(Type type, const YAML::Mark& mark, YAML::anchor_t anchor, uint32_t tag) {
+    auto id = static_cast<uint32_t>(nodes_.size());
+    Node& n = nodes_.emplace_back();
+    n.type = type;
+    n.tag = tag;
+    n.mark = mark;
+    n.shared = anchor != YAML::NullAnchor || (!open_.empty() && nodes_[open_.back()].shared);
+    if (anchor != YAML::NullAnchor) {
+      if (anchors_.size() <= anchor) anchors_.resize(anchor + 1, kNone);
+      anchors_[anchor] = id;
+    }
+    return id;
+  }
+
+  void attach(uint32_t id) {
+    if (open_.empty()) {
+      root_ = id;
+      return;
+    }
+    Node& parent = nodes_[open_.back()];
+    auto e = static_cast<uint32_t>(edges_.size());
+    edges_.push_back({id, kNone});
+    if (parent.last == kNone)
+      parent.first = e;
+    else
+      edges_[parent.last].next = e;
+    parent.last = e;
+    ++parent.size;
+  }
+
+  void open(uint32_t id) {
+    attach(id);
+    open_.push_back(id);
+  }
+
+  YAML::Mark start_;
+  std::vector<Node> nodes_;
+  std::vector<Edge> edges_;
+  std::vector<std::string> tags_{"", "?", "!"};
+  std::vector<uint32_t> anchors_;  // anchor id -> node
+  std::vector<uint32_t> open_;     // collections being filled, innermost last
+  uint32_t root_ = kNone;
+};
+
+// DocumentGraph -> JSON with the typing rules above, positions, duplicate-key and merge-key
+// handling, and the size and depth limits. A node reached through an alias is converted again
+// each time (so the limits count the expansion); nodes that are not shared are visited once,
+// and their strings are moved out instead of copied.
 class Converter {
  public:
-  Converter(const std::string& file, Diagnostics& diags, const YamlOptions& opts,
-            SourceMap* positions)
-      : file_(file), diags_(diags), opts_(opts), positions_(positions) {}
+  using Node = DocumentGraph::Node;
+  using Type = DocumentGraph::Type;
+  static constexpr uint32_t kNone = DocumentGraph::kNone;
+
+  Converter(DocumentGraph& graph, const std::string& file, Diagnostics& diags,
+            const YamlOptions& opts, SourceMap* positions)
+      : graph_(graph), file_(file), diags_(diags), opts_(opts), positions_(positions) {}
 
   bool failed() const { return failed_; }
 
-  json convert(const YAML::Node& node, std::string& pointer, int depth) {
+  json convert(uint32_t id, std::string& pointer, int depth) {
     if (failed_) return nullptr;
+    Node& node = graph_.node(id);
     if (++nodes_ > opts_.limits.max_nodes) {
-      fail(node.Mark(), "yaml-too-large",
+      fail(node.mark, "yaml-too-large",
            fmt::format("document expands to more than {} nodes (an alias bomb?); split it or "
                        "remove repeated aliases",
                        opts_.limits.max_nodes));
       return nullptr;
     }
     if (depth > opts_.limits.max_depth) {
-      fail(node.Mark(), "yaml-too-deep",
+      fail(node.mark, "yaml-too-deep",
            fmt::format("nesting deeper than {} levels", opts_.limits.max_depth));
       return nullptr;
     }
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
+    switch (node.type) {
+      case Type::Null:
         return nullptr;
-      case YAML::NodeType::Scalar:
+      case Type::Scalar:
         return scalar(node);
-      case YAML::NodeType::Sequence: {
+      case Type::Sequence: {
         json arr = json::array();
+        arr.get_ref<json::array_t&>().reserve(node.size);
         size_t i = 0;
-        for (auto iter = node.begin(); iter != node.end(); ++iter) {
-          const YAML::Node item = *iter;  // a handle copy: the iterator yields temporaries
+        for (uint32_t e = node.first; e != kNone; e = graph_.edge(e).next) {
+          uint32_t item = graph_.edge(e).node;
           size_t mark = pointer.size();
           pointer += '/';
-          pointer += std::to_string(i++);
-          record(pointer, item.Mark());
+          append_index(pointer, i++);
+          record(pointer, graph_.node(item).mark);
           arr.push_back(convert(item, pointer, depth + 1));
           pointer.resize(mark);
           if (failed_) break;
         }
         return arr;
       }
-      case YAML::NodeType::Map:
+      case Type::Map:
         return map(node, pointer, depth);
     }
     return nullptr;
   }
 
  private:
-  json map(const YAML::Node& node, std::string& pointer, int depth) {
+  json map(const Node& node, std::string& pointer, int depth) {
     json obj = json::object();
-    std::set<std::string, std::less<>> seen;
-    std::vector<const YAML::Node*> merges;
-    std::vector<YAML::Node> merge_storage;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      // yaml-cpp's iterator yields a temporary pair: copy the (cheap, shared) handles.
-      const YAML::Node k = it->first;
-      const YAML::Node v = it->second;
-      if (!k.IsScalar() && !k.IsNull()) {
-        diags_.error(pos(k.Mark()), "yaml-complex-key",
-                     "only scalar mapping keys are supported");
+    auto& members = obj.get_ref<json::object_t&>();
+    std::vector<uint32_t> merges;
+    for (uint32_t e = node.first; e != kNone;) {
+      Node& k = graph_.node(graph_.edge(e).node);
+      e = graph_.edge(e).next;
+      if (e == kNone) break;  // a key without its value: NodeBuilder leaves it out too
+      uint32_t v = graph_.edge(e).node;
+      e = graph_.edge(e).next;
+      if (k.type != Type::Scalar && k.type != Type::Null) {
+        diags_.error(pos(k.mark), "yaml-complex-key", "only scalar mapping keys are supported");
         continue;
       }
-      std::string key = k.IsNull() ? std::string("null") : k.Scalar();
-      if (key == "<<" && k.Tag() == "?") {
-        merge_storage.push_back(v);
+      if (k.type == Type::Scalar && k.scalar == "<<" && graph_.tag(k) == "?") {
+        merges.push_back(v);
         continue;
       }
-      if (!seen.insert(key).second) {
-        diags_.error(pos(k.Mark()), "duplicate-key",
+      std::string key = k.type == Type::Null ? std::string("null") : take(k);
+      // Only explicit keys are in `members` until the merges below: it is the seen-set.
+      auto at = members.lower_bound(key);
+      if (at != members.end() && at->first == key) {
+        diags_.error(pos(k.mark), "duplicate-key",
                      fmt::format("mapping key \"{}\" already defined earlier in this mapping",
                                  key));
         continue;
       }
       size_t mark = pointer.size();
       pointer += '/';
-      pointer += escape_pointer_token(key);
-      record(pointer, k.Mark());
-      obj[key] = convert(v, pointer, depth + 1);
+      append_pointer_token(pointer, key);
+      record(pointer, k.mark);
+      auto slot = members.emplace_hint(at, std::move(key), nullptr);
+      slot->second = convert(v, pointer, depth + 1);
       pointer.resize(mark);
       if (failed_) return obj;
     }
     // Merge keys: explicit keys win, then earlier merged maps win over later ones.
-    for (const auto& m : merge_storage) {
-      std::vector<YAML::Node> sources;
-      if (m.IsMap()) {
+    for (uint32_t m : merges) {
+      std::vector<uint32_t> sources;
+      const Node& merge = graph_.node(m);
+      if (merge.type == Type::Map) {
         sources.push_back(m);
-      } else if (m.IsSequence()) {
-        for (const auto& s : m) sources.push_back(s);
+      } else if (merge.type == Type::Sequence) {
+        for (uint32_t e = merge.first; e != kNone; e = graph_.edge(e).next)
+          sources.push_back(graph_.edge(e).node);
       }
-      for (const auto& src : sources) {
-        if (!src.IsMap()) {
-          diags_.error(pos(src.Mark()), "yaml-merge", "merge key `<<` needs a mapping");
+      for (uint32_t src : sources) {
+        if (graph_.node(src).type != Type::Map) {
+          diags_.error(pos(graph_.node(src).mark), "yaml-merge", "merge key `<<` needs a mapping");
           continue;
         }
         json merged = convert(src, pointer, depth + 1);
         if (failed_) return obj;
-        for (auto& [mk, mv] : merged.items())
-          if (!obj.contains(mk)) obj[mk] = mv;
+        for (auto& [mk, mv] : merged.get_ref<json::object_t&>()) members.try_emplace(mk, std::move(mv));
       }
     }
     return obj;
   }
 
-  json scalar(const YAML::Node& node) {
-    const std::string& tag = node.Tag();
-    const std::string& text = node.Scalar();
+  json scalar(Node& node) {
+    const std::string& tag = graph_.tag(node);
     if (tag == "!" || tag == "tag:yaml.org,2002:str" || tag == "tag:yaml.org,2002:binary")
-      return text;
-    if (tag == "?" || tag.empty()) return type_plain(text);
+      return take(node);
+    if (tag == "?" || tag.empty()) return plain(node);
     if (tag == "tag:yaml.org,2002:null") return nullptr;
     if (tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:int" ||
         tag == "tag:yaml.org,2002:float") {
+      const std::string& text = node.scalar;
       json v = type_plain(text);
       bool good = (tag == "tag:yaml.org,2002:bool" && v.is_boolean()) ||
                   (tag == "tag:yaml.org,2002:int" && v.is_number_integer()) ||
                   (tag == "tag:yaml.org,2002:float" && v.is_number());
       if (!good) {
-        diags_.error(pos(node.Mark()), "yaml-tag",
+        diags_.error(pos(node.mark), "yaml-tag",
                      fmt::format("cannot decode \"{}\" as {}", text, tag));
         return text;
       }
@@ -276,8 +428,17 @@ class Converter {
       return v;
     }
     // Unknown local tags (e.g. !Ref) are kept as the plain value, as go-yaml does.
-    return type_plain(text);
+    return plain(node);
   }
+
+  json plain(Node& node) {
+    json out;
+    if (type_plain_non_string(node.scalar, out)) return out;
+    return take(node);
+  }
+
+  // The scalar's text, moved out when nothing else will read it.
+  std::string take(Node& node) { return node.shared ? node.scalar : std::move(node.scalar); }
 
   void record(const std::string& pointer, const YAML::Mark& m) {
     if (positions_ && m.line >= 0) positions_->add(pointer, m.line + 1, m.column + 1);
@@ -294,6 +455,7 @@ class Converter {
     failed_ = true;
   }
 
+  DocumentGraph& graph_;
   const std::string& file_;
   Diagnostics& diags_;
   const YamlOptions& opts_;
@@ -302,11 +464,12 @@ class Converter {
   bool failed_ = false;
 };
 
-// yaml-cpp 0.7 (Debian 12) never returns from LoadAll when the flow separator `,` comes where
-// a document's root node should start or right after a root node written in flow style
-// (`,`, `[x], y`, `"s", x`): the parser yields an empty document without consuming the token,
-// so LoadAll loops, allocating a node per turn, until memory runs out. Such documents are
-// invalid YAML anyway: find them first. Document markers `---` / `...` at column 0 always
+// yaml-cpp 0.7 (Debian 12) stalls when the flow separator `,` comes where a document's root
+// node should start or right after a root node written in flow style (`,`, `[x], y`,
+// `"s", x`): the parser yields an empty document without consuming the token, again and again
+// (LoadAll loops on it, allocating a node per turn, until memory runs out; parse_yaml's
+// document bound would stop it but with a vaguer message). Such documents are invalid YAML
+// anyway: find them first, and say what is wrong. Document markers `---` / `...` at column 0 always
 // start or end a document (YAML 1.2 c-forbidden), even inside block scalars, so a line scan
 // finds documents exactly; the root node is then skipped bracket by bracket, quote-aware.
 std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const std::string& file) {
@@ -427,38 +590,18 @@ std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const s
 }
 
 // The safety net behind misplaced_flow_separator: yaml-cpp 0.7's parser can stop advancing on
-// malformed input and then yield empty documents forever. A pass with a handler that builds
-// nothing counts the documents; more documents than the text has document markers (plus
-// one) means the parser is stuck, and LoadAll would never return.
-class DocumentCounter final : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override { last = mark; }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-  YAML::Mark last;
-};
-
-// Throws YAML::Exception like LoadAll for syntax errors; returns the place where the parser
-// stopped advancing, if it did.
-std::optional<YAML::Mark> parser_stalls(const std::string& text) {
+// malformed input and then yield empty documents forever. A text holds at most one document
+// more than it has lines starting with a document marker, so the loop over documents stops
+// at that bound and reports where the parser stood.
+size_t document_marker_lines(std::string_view text) {
   size_t markers = 0;
-  for (size_t at = 0; at + 3 <= text.size(); at = text.find('\n', at) == std::string::npos ? text.size() : text.find('\n', at) + 1) {
-    std::string_view m(text.data() + at, 3);
+  for (size_t at = 0; at + 3 <= text.size();) {
+    std::string_view m = text.substr(at, 3);
     if (m == "---" || m == "...") ++markers;
+    size_t nl = text.find('\n', at);
+    at = nl == std::string_view::npos ? text.size() : nl + 1;
   }
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentCounter counter;
-  size_t documents = 0;
-  while (parser.HandleNextDocument(counter))
-    if (++documents > markers + 1) return counter.last;
-  return std::nullopt;
+  return markers;
 }
 
 }  // namespace
@@ -475,7 +618,7 @@ std::vector<YamlDocument> parse_yaml(std::string_view text, const std::string& f
     return out;
   }
   // YAML 1.2 (c-printable) and go-yaml reject control characters; yaml-cpp misreads some
-  // (a NUL ends its input early and can make LoadAll loop).
+  // (a NUL ends its input early and can stall the parser).
   for (size_t i = 0, line = 1, line_start = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c == '\n') {
@@ -491,50 +634,59 @@ std::vector<YamlDocument> parse_yaml(std::string_view text, const std::string& f
     diags.error(*at, "yaml-syntax", "unexpected `,` outside a flow collection (quote the value if it is a string)");
     return out;
   }
-  std::vector<YAML::Node> nodes;
+  // One pass: each document is converted as soon as the parser has delivered it. A syntax
+  // error or a stall anywhere in the text is the only diagnostic for the file, so problems
+  // found while converting wait in `found` until the parser has reached the end.
+  const size_t max_documents = document_marker_lines(text) + 1;
+  Diagnostics found;
   try {
-    std::string owned(text);
-    if (auto stuck = parser_stalls(owned)) {
-      diags.error({file, stuck->line >= 0 ? stuck->line + 1 : 0, stuck->column >= 0 ? stuck->column + 1 : 0},
-                  "yaml-syntax", "the YAML parser cannot continue here (malformed document)");
-      return out;
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    DocumentGraph graph;
+    for (int index = 0; parser.HandleNextDocument(graph); ++index) {
+      if (static_cast<size_t>(index) >= max_documents) {
+        const YAML::Mark& stuck = graph.start();
+        diags.error({file, stuck.line >= 0 ? stuck.line + 1 : 0, stuck.column >= 0 ? stuck.column + 1 : 0},
+                    "yaml-syntax", "the YAML parser cannot continue here (malformed document)");
+        return {};
+      }
+      const uint32_t root = graph.root();
+      const bool empty = root == DocumentGraph::kNone || graph.node(root).type == DocumentGraph::Type::Null;
+      if (options.skip_empty && empty) continue;
+      YamlDocument doc;
+      doc.index = index;
+      if (root != DocumentGraph::kNone) {
+        const YAML::Mark& m = graph.node(root).mark;
+        doc.start = {file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
+      } else {
+        doc.start = {file, 0, 0};
+      }
+      if (options.keep_positions) doc.positions = std::make_shared<SourceMap>(file);
+      Converter conv(graph, file, found, options, doc.positions.get());
+      std::string pointer;
+      if (doc.positions) doc.positions->add("", doc.start.line, doc.start.col);
+      json value;
+      try {
+        if (root != DocumentGraph::kNone) value = conv.convert(root, pointer, 0);
+      } catch (const std::exception& e) {
+        found.error(doc.start, "yaml-syntax", e.what());
+        continue;
+      }
+      if (conv.failed()) continue;
+      if (doc.positions) doc.positions->seal();
+      doc.value = JsonBox(std::move(value));
+      out.push_back(std::move(doc));
     }
-    nodes = YAML::LoadAll(owned);
   } catch (const YAML::Exception& e) {
     int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     int col = e.mark.column >= 0 ? e.mark.column + 1 : 0;
     diags.error({file, line, col}, "yaml-syntax", e.msg);
-    return out;
+    return {};
   } catch (const std::exception& e) {
     diags.error({file, 0, 0}, "yaml-syntax", e.what());
-    return out;
+    return {};
   }
-  int index = 0;
-  for (const auto& node : nodes) {
-    int this_index = index++;
-    if (options.skip_empty && (node.IsNull() || !node.IsDefined())) continue;
-    YamlDocument doc;
-    doc.index = this_index;
-    const YAML::Mark m = node.Mark();
-    doc.start = {file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
-    if (options.keep_positions) doc.positions = std::make_shared<SourceMap>(file);
-    size_t errors_before = diags.size();
-    Converter conv(file, diags, options, doc.positions.get());
-    std::string pointer;
-    if (doc.positions) doc.positions->add("", doc.start.line, doc.start.col);
-    json value;
-    try {
-      value = conv.convert(node, pointer, 0);
-    } catch (const std::exception& e) {
-      diags.error(doc.start, "yaml-syntax", e.what());
-      continue;
-    }
-    if (conv.failed()) continue;
-    (void)errors_before;
-    if (doc.positions) doc.positions->seal();
-    doc.value = JsonBox(std::move(value));
-    out.push_back(std::move(doc));
-  }
+  diags.append(found);
   return out;
 }
 

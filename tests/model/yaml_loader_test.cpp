@@ -2,11 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 using rehearse::model::Diagnostics;
 using rehearse::model::parse_yaml;
+using rehearse::model::read_text_file;
+using rehearse::model::YamlOptions;
 using rehearse::model::type_plain_scalar;
 using nlohmann::json;
 
@@ -180,4 +186,157 @@ TEST(YamlLoader, MergeKeysExpandWithExplicitKeysWinning) {
   json v = one("base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n");
   EXPECT_EQ(v["derived"]["x"], 1);
   EXPECT_EQ(v["derived"]["y"], 3);
+}
+
+TEST(YamlLoader, AStalledOrBrokenLaterDocumentIsTheOnlyDiagnostic) {
+  // The file is parsed once and each document converted as it arrives; a stall or syntax
+  // error further on still drops every document and every conversion problem found before.
+  Diagnostics d;
+  EXPECT_TRUE(parse_yaml("a: 1\na: 2\n---\n[x] y,\n", "s.yaml", d).empty());
+  EXPECT_EQ(d.format(), "s.yaml:4:5: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n");
+  Diagnostics e;
+  EXPECT_TRUE(parse_yaml("a: 1\na: 2\n---\nb: [1\n", "e.yaml", e).empty());
+  EXPECT_EQ(e.format(), "e.yaml:5:1: error[yaml-syntax]: end of sequence flow not found\n");
+  for (const char* text : {"{a: 1} b,\n", "\"s\" x,\n", "[x] y\n"}) {
+    Diagnostics s;
+    EXPECT_TRUE(parse_yaml(text, "s.yaml", s).empty()) << text;
+    EXPECT_NE(s.format().find("error[yaml-syntax]: the YAML parser cannot continue here"), std::string::npos)
+        << text << s.format();
+  }
+}
+
+TEST(YamlLoader, FuzzCorpusEndsInDocumentsOrDiagnostics) {
+  // The regression-* inputs made yaml-cpp 0.7 stall (LoadAll looped until out of memory).
+  struct Expected {
+    const char* file;
+    const char* diagnostics;
+    size_t documents;
+  };
+  const std::vector<Expected> expected = {
+      {"aliases.yaml", "aliases.yaml:1:8: error[yaml-too-deep]: nesting deeper than 256 levels\n", 1},
+      {"configmap.yaml", "", 1},
+      {"list.yaml", "", 1},
+      {"regression-comma-after-anchor.yaml",
+       "regression-comma-after-anchor.yaml:1:10: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
+      {"regression-comma-after-flow-root.yaml",
+       "regression-comma-after-flow-root.yaml:1:7: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
+      {"regression-junk-after-flow-root.yaml",
+       "regression-junk-after-flow-root.yaml:1:12: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n", 0},
+      {"regression-leading-comma.yaml",
+       "regression-leading-comma.yaml:4:1: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
+      {"regression-map-iterator.yaml", "", 1},
+      {"regression-nul-byte.yaml",
+       "regression-nul-byte.yaml:1:2: error[yaml-syntax]: control character U+0000 is not allowed in YAML\n", 0},
+      {"regression-quote-in-plain-scalar.yaml",
+       "regression-quote-in-plain-scalar.yaml:1:11: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
+      {"regression-stall-after-flow-root.yaml",
+       "regression-stall-after-flow-root.yaml:1:5: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n", 0},
+      {"regression-stall-in-later-document.yaml",
+       "regression-stall-in-later-document.yaml:4:5: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n", 0},
+  };
+  namespace fs = std::filesystem;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(fs::path(REHEARSE_SOURCE_DIR) / "tests" / "fuzz" / "corpus"))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  ASSERT_EQ(names.size(), expected.size()) << "a corpus file was added: list what it loads to here";
+  for (size_t i = 0; i < names.size(); ++i) {
+    ASSERT_EQ(names[i], expected[i].file);
+    std::string text;
+    Diagnostics d;
+    ASSERT_TRUE(read_text_file(std::string(REHEARSE_SOURCE_DIR) + "/tests/fuzz/corpus/" + names[i], text, d));
+    auto docs = parse_yaml(text, names[i], d);
+    EXPECT_EQ(d.format(), expected[i].diagnostics) << names[i];
+    EXPECT_EQ(docs.size(), expected[i].documents) << names[i];
+  }
+}
+
+TEST(YamlLoader, AliasesRepeatTheAnchoredValueItsPositionsAndItsProblems) {
+  Diagnostics d;
+  auto docs = parse_yaml("a: &a {x: 1, x: 2}\nb: *a\nc:\n  - *a\n", "a.yaml", d);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(*docs[0].value, json::parse(R"({"a":{"x":1},"b":{"x":1},"c":[{"x":1}]})"));
+  // Each expansion is converted again, so the duplicate is reported once per use.
+  EXPECT_EQ(d.format(), "a.yaml:1:14: error[duplicate-key]: mapping key \"x\" already defined earlier in this mapping\n"
+            "a.yaml:1:14: error[duplicate-key]: mapping key \"x\" already defined earlier in this mapping\n"
+            "a.yaml:1:14: error[duplicate-key]: mapping key \"x\" already defined earlier in this mapping\n");
+  const auto& pos = *docs[0].positions;
+  EXPECT_EQ(pos.find("/b").line, 2);
+  // Inside an expansion, and for an alias item, positions are the anchored node's.
+  EXPECT_EQ(pos.find("/b/x").line, 1);
+  EXPECT_EQ(pos.find("/b/x").col, 8);
+  EXPECT_EQ(pos.find("/c/0").line, 1);
+  EXPECT_EQ(pos.find("/c/0").col, 4);
+  EXPECT_EQ(pos.find("/c/0/x").col, 8);
+}
+
+TEST(YamlLoader, SharedNodesKeepTheirTextAcrossExpansions) {
+  json v = one("a: &a {k1: v1, k2: [yes, \"1\", 2, !!str 3, ~]}\nb: *a\nc: [*a, *a]\nd: {<<: *a, k3: x}\n");
+  json a = json::parse(R"({"k1":"v1","k2":["yes","1",2,"3",null]})");
+  EXPECT_EQ(v["a"], a);
+  EXPECT_EQ(v["b"], a);
+  EXPECT_EQ(v["c"], json::array({a, a}));
+  a["k3"] = "x";
+  EXPECT_EQ(v["d"], a);
+  // An alias used as a key is the anchored scalar, at the anchor's position.
+  Diagnostics d;
+  auto docs = parse_yaml("&k key: 1\n*k : 2\nother: *k\n", "k.yaml", d);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(*docs[0].value, json::parse(R"({"key":1,"other":"key"})"));
+  EXPECT_EQ(d.format(), "k.yaml:1:1: error[duplicate-key]: mapping key \"key\" already defined earlier in this mapping\n");
+}
+
+TEST(YamlLoader, RecursiveAliasesAreTooDeepNotAHang) {
+  Diagnostics d;
+  EXPECT_TRUE(parse_yaml("a: &a [x, *a]\n", "r.yaml", d).empty());
+  EXPECT_EQ(d.format(), "r.yaml:1:8: error[yaml-too-deep]: nesting deeper than 256 levels\n");
+  Diagnostics m;
+  EXPECT_TRUE(parse_yaml("k: &m {<<: *m}\n", "m.yaml", m).empty());
+  EXPECT_EQ(m.format(), "m.yaml:1:4: error[yaml-too-deep]: nesting deeper than 256 levels\n");
+}
+
+TEST(YamlLoader, PositionsOfItemsAndEscapedKeys) {
+  Diagnostics d;
+  auto docs = parse_yaml("list:\n- name: a\n  a/b: 1\n  t~: 2\n- [x, {y: 1}]\n", "p.yaml", d);
+  ASSERT_EQ(docs.size(), 1u);
+  const auto& pos = *docs[0].positions;
+  auto at = [&](const char* pointer) {
+    auto p = pos.find(pointer);
+    return std::to_string(p.line) + ":" + std::to_string(p.col);
+  };
+  EXPECT_EQ(at(""), "1:1");
+  EXPECT_EQ(at("/list/0"), "2:3");
+  EXPECT_EQ(at("/list/0/a~1b"), "3:3");
+  EXPECT_EQ(at("/list/0/t~0"), "4:3");
+  EXPECT_EQ(at("/list/1"), "5:3");
+  EXPECT_EQ(at("/list/1/0"), "5:4");
+  EXPECT_EQ(at("/list/1/1"), "5:7");
+  EXPECT_EQ(at("/list/1/1/y"), "5:8");
+  EXPECT_EQ(pos.size(), 10u);
+}
+
+TEST(YamlLoader, MergedKeysKeepTheirPositionsAndExplicitKeysWin) {
+  Diagnostics d;
+  auto docs = parse_yaml("base: &b\n  x: 1\n  y: 2\nd:\n  <<: *b\n  y: 3\n", "m.yaml", d);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ((*docs[0].value)["d"], json::parse(R"({"x":1,"y":3})"));
+  EXPECT_EQ(docs[0].positions->find("/d/x").line, 2);
+  EXPECT_EQ(docs[0].positions->find("/d/y").line, 6);
+  Diagnostics e;
+  auto bad = parse_yaml("m: {<<: [1, {x: 1}]}\n", "e.yaml", e);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ((*bad[0].value)["m"], json::parse(R"({"x":1})"));
+  EXPECT_EQ(e.format(), "e.yaml:1:10: error[yaml-merge]: merge key `<<` needs a mapping\n");
+}
+
+TEST(YamlLoader, EmptyDocumentsKeptWhenAsked) {
+  Diagnostics d;
+  YamlOptions keep;
+  keep.skip_empty = false;
+  auto docs = parse_yaml("---\n---\na: 1\n---\n", "e.yaml", d, keep);
+  ASSERT_EQ(docs.size(), 3u);
+  EXPECT_TRUE(docs[0].value->is_null());
+  EXPECT_EQ(docs[2].index, 2);
+  EXPECT_TRUE(docs[2].value->is_null());
+  EXPECT_EQ((*docs[1].value)["a"], 1);
 }
