@@ -56,10 +56,7 @@ void register_appset(CLI::App& app, Context& ctx) {
   cmd->add_option("--repo", opts->repo, "Repository checkout (plain directory or git work tree) the git generators read");
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     model::Diagnostics diags;
     auto objects = model::load_manifests(opts->file, diags);
     const model::Object* set_obj = nullptr;

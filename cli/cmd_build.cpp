@@ -29,10 +29,7 @@ void register_build(CLI::App& app, Context& ctx) {
                 "Fail like kubectl when DIR has no kustomization file (default: render all "
                 "manifests below DIR, as Flux does)");
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "yaml,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "yaml,json", ctx)) return;
     model::Diagnostics diags;
     kustomize::BuildOptions bo;
     bo.generate_if_missing = !opts->no_generate;

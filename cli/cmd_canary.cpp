@@ -27,10 +27,7 @@ void register_canary(CLI::App& app, Context& ctx) {
   cmd->add_option("--name", opts->name, "Rollout name when the file holds several");
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     model::Diagnostics diags;
     auto objects = model::load_manifests(opts->file, diags);
     std::vector<rollouts::AnalysisTemplate> templates;

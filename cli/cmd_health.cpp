@@ -26,10 +26,7 @@ void register_health(CLI::App& app, Context& ctx) {
   cmd->add_option("-f,--file", opts->files, "Live object file or directory (repeatable)")->required();
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     model::Diagnostics diags;
     std::vector<model::Object> objects;
     for (const auto& f : opts->files)

@@ -65,10 +65,7 @@ void register_image_policy(CLI::App& app, Context& ctx) {
   tags->excludes(tags_file);
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx, tags, tags_file] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     if (tags->count() == 0 && tags_file->count() == 0) {
       std::fprintf(stderr, "rehearse image-policy: one of --tags or --tags-file is required\n");
       ctx.exit_code = kInputError;

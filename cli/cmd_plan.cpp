@@ -502,10 +502,7 @@ void register_plan(CLI::App& app, Context& ctx) {
   cmd->add_option("--revision", opts->revision, "Sync revision (names unnamed hooks, §2.3)");
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     auto method = argocd::parse_tracking_method(opts->tracking);
     if (!method) {
       std::fprintf(stderr, "rehearse: --tracking must be annotation, label or annotation+label\n");

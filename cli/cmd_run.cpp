@@ -43,10 +43,7 @@ void register_run(CLI::App& app, Context& ctx) {
   cmd->add_flag("--list", o->list, "List the selected scenarios and exit");
   cmd->add_flag("--no-progress", o->no_progress, "No progress line on a terminal");
   cmd->callback([o, &ctx] {
-    if (!check_output_format(o->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(o->output, "text,json", ctx)) return;
     sim::RunOptions opts;
     opts.jobs = o->jobs ? o->jobs : ctx.cores;
     opts.seed = o->seed;

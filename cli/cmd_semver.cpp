@@ -33,10 +33,7 @@ void register_semver(CLI::App& app, Context& ctx) {
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
     using namespace expr::semver;
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     auto constraint = Constraints::parse(opts->constraint);
     nlohmann::json out = {{"constraint", opts->constraint},
                           {"valid", constraint.ok()},

@@ -128,10 +128,7 @@ void register_setters(CLI::App& app, Context& ctx) {
   cmd->add_flag("--write", opts->write, "Rewrite the changed files in place");
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     std::error_code ec;
     if (!fs::is_directory(opts->dir, ec)) {
       std::fprintf(stderr, "rehearse setters: --dir %s: not a directory\n", opts->dir.c_str());

@@ -22,10 +22,7 @@ void register_validate(CLI::App& app, Context& ctx) {
   cmd->add_flag("--no-recursive", opts->no_recursive, "Do not descend into subdirectories");
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     model::Diagnostics diags;
     model::LoadOptions lo;
     lo.recursive = !opts->no_recursive;

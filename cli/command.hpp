@@ -38,5 +38,8 @@ bool write_output(const std::string& path, const std::string& text);
 // Parses "-o text|json|yaml" values; prints a usage error and returns false when `value` is
 // not in `allowed` (a comma-separated list).
 bool check_output_format(const std::string& value, const std::string& allowed);
+// check_output_format that also sets ctx.exit_code to kInputError when `value` is not allowed;
+// a callback starts with `if (!output_format_ok(opts->output, "text,json", ctx)) return;`.
+bool output_format_ok(const std::string& value, const std::string& allowed, Context& ctx);
 
 }  // namespace rehearse::cli

@@ -54,4 +54,10 @@ bool check_output_format(const std::string& value, const std::string& allowed) {
   return false;
 }
 
+bool output_format_ok(const std::string& value, const std::string& allowed, Context& ctx) {
+  if (check_output_format(value, allowed)) return true;
+  ctx.exit_code = kInputError;
+  return false;
+}
+
 }  // namespace rehearse::cli
