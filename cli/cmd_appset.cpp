@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "engine/argocd/appset.hpp"
 #include "engine/model/manifest_loader.hpp"
 
@@ -59,17 +60,12 @@ void register_appset(CLI::App& app, Context& ctx) {
     if (!output_format_ok(opts->output, "text,json", ctx)) return;
     model::Diagnostics diags;
     auto objects = model::load_manifests(opts->file, diags);
-    const model::Object* set_obj = nullptr;
-    for (const auto& o : objects) {
-      if (o.known_kind() != model::Kind::ApplicationSet) continue;
-      if (set_obj) {
-        diags.error(o.origin(), "appset", "more than one ApplicationSet in the input; pass one file per set");
-        break;
-      }
-      set_obj = &o;
-    }
-    if (!diags.has_errors() && !set_obj)
+    auto sets = objects_of_kind(objects, model::Kind::ApplicationSet);
+    if (sets.size() > 1)
+      diags.error(sets[1]->origin(), "appset", "more than one ApplicationSet in the input; pass one file per set");
+    if (!diags.has_errors() && sets.empty())
       diags.error(model::SourcePos{opts->file, 0, 0}, "appset", "no argoproj.io ApplicationSet in the input");
+    const model::Object* set_obj = sets.empty() ? nullptr : sets[0];
     std::optional<argocd::ApplicationSet> set;
     if (!diags.has_errors()) set = argocd::parse_application_set(*set_obj, diags);
     argocd::RepoListing listing;
@@ -92,16 +88,14 @@ void register_appset(CLI::App& app, Context& ctx) {
       }
     }
     if (diags.has_errors() || !set) {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(diags, ctx);
       return;
     }
     auto apps = argocd::generate_applications(*set, listing);
     if (!apps) {
       model::Diagnostics d;
       d.error(set->origin, "appset", apps.error().message);
-      std::fputs(d.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(d, ctx);
       return;
     }
     if (opts->output == "json") {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "engine/model/manifest_loader.hpp"
 #include "engine/rollouts/canary_plan.hpp"
 
@@ -55,8 +56,7 @@ void register_canary(CLI::App& app, Context& ctx) {
       diags.error(target->pos_of("/spec/strategy"), "rollout-not-canary",
                   fmt::format("Rollout {} uses blueGreen, not canary", spec->name));
     if (diags.has_errors()) {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(diags, ctx);
       return;
     }
     auto lookup = [&](const rollouts::TemplateRef& ref) -> const rollouts::AnalysisTemplate* {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "engine/argocd/annotations.hpp"
 #include "engine/argocd/app_status.hpp"
 #include "engine/health/health.hpp"
@@ -32,8 +33,7 @@ void register_health(CLI::App& app, Context& ctx) {
     for (const auto& f : opts->files)
       for (auto& o : model::load_manifests(f, diags)) objects.push_back(std::move(o));
     if (diags.has_errors()) {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(diags, ctx);
       return;
     }
     std::vector<argocd::AppResource> agg;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "engine/image/image_policy.hpp"
 #include "engine/model/manifest_loader.hpp"
 
@@ -78,14 +79,9 @@ void register_image_policy(CLI::App& app, Context& ctx) {
       if (model::read_text_file(opts->tags_file, text, diags)) tag_list = read_tags(text);
     }
     auto objects = model::load_manifests(opts->file, diags, model::LoadOptions{.recursive = false});
-    const model::Object* policy = nullptr;
-    size_t found = 0;
-    for (const auto& obj : objects) {
-      if (obj.known_kind() == model::Kind::ImagePolicy) {
-        if (!policy) policy = &obj;
-        ++found;
-      }
-    }
+    auto policies = objects_of_kind(objects, model::Kind::ImagePolicy);
+    const model::Object* policy = policies.empty() ? nullptr : policies[0];
+    size_t found = policies.size();
     if (!diags.has_errors() && found == 0) {
       diags.error(model::SourcePos{opts->file, 0, 0}, "not-image-policy",
                   "no image.toolkit.fluxcd.io ImagePolicy in this file");
@@ -103,8 +99,7 @@ void register_image_policy(CLI::App& app, Context& ctx) {
       }
     }
     if (diags.has_errors()) {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(diags, ctx);
       return;
     }
     nlohmann::json out = {{"policy", spec->name},

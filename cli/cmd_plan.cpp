@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "engine/argocd/application.hpp"
 #include "engine/argocd/source.hpp"
 #include "engine/argocd/sync_plan.hpp"
@@ -528,8 +529,7 @@ void register_plan(CLI::App& app, Context& ctx) {
       bool input_error = false;
       auto r = plan_repo(*opts, ctx.color, diags, input_error);
       if (input_error || diags.has_errors()) {
-        std::fputs(diags.format().c_str(), stderr);
-        ctx.exit_code = kInputError;
+        fail_input(diags, ctx);
         return;
       }
       if (opts->output == "json") write_output("-", r.json.dump(2) + "\n");
@@ -543,8 +543,7 @@ void register_plan(CLI::App& app, Context& ctx) {
     std::vector<model::Object> live;
     if (!opts->live.empty()) live = model::load_manifests(opts->live, diags);
     if (diags.has_errors()) {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(diags, ctx);
       return;
     }
     argocd::SyncSettings s;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "cli/controllers.hpp"
 #include "sim/world/report.hpp"
 #include "sim/world/runner.hpp"
@@ -64,8 +65,7 @@ void register_run(CLI::App& app, Context& ctx) {
     model::Diagnostics diags;
     sim::Suite suite = sim::load_suite(o->paths, catalog, diags);
     if (diags.has_errors()) {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(diags, ctx);
       return;
     }
     auto selected = sim::select_scenarios(suite, opts);

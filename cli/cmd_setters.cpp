@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "engine/image/setters.hpp"
 #include "engine/model/diagnostic.hpp"
 #include "engine/model/yaml_loader.hpp"
@@ -149,8 +150,7 @@ void register_setters(CLI::App& app, Context& ctx) {
     model::Diagnostics diags;
     std::map<std::string, std::string> files;
     if (!read_candidates(opts->dir, files, diags)) {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
+      fail_input(diags, ctx);
       return;
     }
     image::SetterRun run = image::apply_setters(files, table);
