@@ -58,6 +58,9 @@ class ClusterClient {
   virtual ~ClusterClient() = default;
 
   virtual ApiResult<Object> get(const ObjectKey& key) const = 0;
+  // The stored object without copying it; nullptr when absent. Valid until the next write
+  // through any client (reconcile loops read with it and copy only what they change).
+  virtual const Object* find(const ObjectKey& key) const = 0;
   // Objects sorted by (namespace, name).
   virtual std::vector<Object> list(const ListOptions& opts) const = 0;
   // Visits without copying; same order as list().

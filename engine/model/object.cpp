@@ -1,5 +1,7 @@
 #include "engine/model/object.hpp"
 
+#include <utility>
+
 #include <algorithm>
 
 #include "engine/model/check.hpp"
@@ -50,7 +52,7 @@ Object::Object(JsonBox body) : body_(std::move(body)) { refresh_identity(); }
 std::string_view Object::version() const { return split_api_version(api_version_).second; }
 
 void Object::refresh_identity() {
-  const nlohmann::json& b = *body_;
+  const nlohmann::json& b = *std::as_const(body_);  // reading must not unfreeze the box
   auto str_at = [&](const nlohmann::json& j, const char* k) -> std::string {
     if (!j.is_object()) return {};
     auto it = j.find(k);

@@ -73,8 +73,12 @@ class Object {
   const std::string& name() const { return key_.name; }
   const std::string& ns() const { return key_.ns; }
 
+  // The non-const accessor unshares a copy-on-write body first (see JsonBox); read through
+  // a const Object to avoid that.
   nlohmann::json& body() { return *body_; }
   const nlohmann::json& body() const { return *body_; }
+  // Stores call this once they have finished editing: copies then share the body.
+  void freeze() { body_.freeze(); }
 
   // Re-reads apiVersion/kind/metadata.name/metadata.namespace from the body.
   void refresh_identity();

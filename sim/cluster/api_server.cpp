@@ -35,6 +35,7 @@ std::string_view watch_type_name(WatchType t) {
 // ApiClient: forwards with its actor.
 
 ApiResult<Object> ApiClient::get(const ObjectKey& key) const { return server_->get(key); }
+const Object* ApiClient::find(const ObjectKey& key) const { return server_->find(key); }
 std::vector<Object> ApiClient::list(const model::ListOptions& opts) const {
   return server_->list(opts);
 }
@@ -385,7 +386,7 @@ ApiResult<Object> ApiServer::write(Object next, const Stored* old, std::string_v
         erase_meta(body, k);
     }
     if (status_write) {
-      json s = body.contains("status") ? body["status"] : json();
+      json s = body.contains("status") ? std::move(body["status"]) : json();
       json nb = ob;
       if (s.is_null())
         nb.erase("status");
@@ -492,8 +493,10 @@ ApiResult<Object> ApiServer::write(Object next, const Stored* old, std::string_v
   stored->obj = std::move(next);
   const Object& out = stored->obj;
   bool added = !old;
-  objects_[key] = std::move(stored);
-  const Object& committed = objects_[key]->obj;
+  auto& slot = objects_[key];
+  slot = std::move(stored);
+  slot->obj.freeze();  // done editing: reads and watch events share the body from here on
+  const Object& committed = slot->obj;
   (void)out;
   trace(verb, committed, actor, meta_field(committed.body(), "deletionTimestamp") != nullptr);
   Object copy = committed;

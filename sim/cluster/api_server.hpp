@@ -59,6 +59,7 @@ class ApiClient final : public model::ClusterClient {
   const std::string& actor() const { return actor_; }
 
   model::ApiResult<model::Object> get(const model::ObjectKey& key) const override;
+  const model::Object* find(const model::ObjectKey& key) const override;
   std::vector<model::Object> list(const model::ListOptions& opts) const override;
   void visit(const model::ListOptions& opts,
              const std::function<void(const model::Object&)>& fn) const override;
