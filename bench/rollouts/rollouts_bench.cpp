@@ -78,8 +78,10 @@ spec:
       t.replace(t.find("NS"), 2, "ns-" + std::to_string(r));
       sim.load(t.c_str());
     }
-    // The provider never runs out: one value per measurement for 24 h x 200 rollouts.
-    for (int i = 0; i < rollouts * 1500; ++i) sim.provider.add("p99", ProviderResult::of(json::array({20.0})));
+    // Every measurement reads p99 = 20 ms (a one-sample Prometheus vector).
+    ConstantProvider p99;
+    p99.value_ = ProviderResult::of(json::array({20.0}));
+    sim.source = &p99;
     for (int r = 0; r < rollouts; ++r) {
       std::string y = R"(
 apiVersion: argoproj.io/v1alpha1
@@ -105,9 +107,15 @@ spec:
     sim.run_for(sim::seconds(10));
     state.ResumeTiming();
     for (int update = 1; update <= updates; ++update) {
-      for (auto& [k, o] : sim.cluster.objects())
-        if (k.kind == "Rollout")
-          o.body()["spec"]["template"]["spec"]["containers"][0]["image"] = "v" + std::to_string(update);
+      // `kubectl argo rollouts set image`: an update, which moves metadata.generation.
+      std::vector<model::ObjectKey> keys;
+      for (const auto& [k, o] : sim.cluster.objects())
+        if (k.kind == "Rollout") keys.push_back(k);
+      for (const auto& k : keys) {
+        model::Object o = *sim.cluster.find(k);
+        o.body()["spec"]["template"]["spec"]["containers"][0]["image"] = "v" + std::to_string(update);
+        (void)sim.cluster.update(std::move(o));
+      }
       sim.run_for(sim::hours(2));
     }
     benchmark::DoNotOptimize(sim.cluster.count("AnalysisRun"));
@@ -120,5 +128,6 @@ BENCHMARK(BM_Rollouts_CanaryTimeline)
     ->Args({10, 24})
     ->Args({5, 4})
     ->Args({20, 4})
+    ->Args({100, 4})
     ->Args({200, 24})
     ->Unit(benchmark::kMillisecond)->Iterations(1);

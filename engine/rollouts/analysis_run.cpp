@@ -510,50 +510,129 @@ std::optional<SimTime> AnalysisRun::next_wake(SimTime now) const {
   return best;
 }
 
+namespace {
+
+json measurement_json(const Measurement& m) {
+  json jm = {{"phase", to_string(m.phase)}, {"startedAt", format_time(m.started_at)}};
+  if (m.finished_at) jm["finishedAt"] = format_time(*m.finished_at);
+  if (!m.value.empty()) jm["value"] = m.value;
+  if (!m.message.empty()) jm["message"] = m.message;
+  return jm;
+}
+
+json summary_json(const RunSummary& s) {
+  return json{{"count", s.count},
+              {"successful", s.successful},
+              {"failed", s.failed},
+              {"inconclusive", s.inconclusive},
+              {"error", s.error}};
+}
+
+// Sets out[key] to `value` (erases it when `present` is false), leaving it alone when equal.
+template <class T>
+void put(json& out, const char* key, bool present, const T& value) {
+  if (!present) {
+    out.erase(key);
+    return;
+  }
+  auto it = out.find(key);
+  if (it == out.end()) out[key] = value;
+  else if (*it != value) *it = value;
+}
+
+void put_time(json& out, const char* key, const std::optional<SimTime>& now, const std::optional<SimTime>& before) {
+  if (!now) out.erase(key);
+  else if (now != before || !out.contains(key)) out[key] = format_time(*now);
+}
+
+// The counters and scalar fields of a metric result (everything but its measurements).
+void put_metric_fields(json& jr, const MetricResult& r, const MetricResult* before) {
+  put(jr, "name", true, r.name);
+  put(jr, "phase", true, to_string(r.phase));
+  put(jr, "count", true, r.count);
+  put(jr, "successful", true, r.successful);
+  put(jr, "failed", true, r.failed);
+  put(jr, "inconclusive", true, r.inconclusive);
+  put(jr, "error", true, r.error);
+  put(jr, "consecutiveError", true, r.consecutive_error);
+  put(jr, "consecutiveSuccess", true, r.consecutive_success);
+  put(jr, "message", !r.message.empty(), r.message);
+  put(jr, "phaseReason", !r.phase_reason.empty(), r.phase_reason);
+  put(jr, "dryRun", r.dry_run, true);
+  put_time(jr, "lastFinishedAt", r.last_finished_at, before ? before->last_finished_at : std::nullopt);
+  put(jr, "lastPhase", r.last_finished_at.has_value(), to_string(r.last_phase));
+}
+
+json metric_result_json(const MetricResult& r) {
+  json jr = json::object();
+  put_metric_fields(jr, r, nullptr);
+  json ms = json::array();
+  for (const auto& m : r.measurements) ms.push_back(measurement_json(m));
+  jr["measurements"] = std::move(ms);
+  return jr;
+}
+
+// Edits `ms`, the rendering of `before`, into the rendering of `now`: history is trimmed at
+// the front and grows at the back, so the two overlap in a run of equal start times.
+void update_measurements(json& ms, const std::deque<Measurement>& now, const std::deque<Measurement>& before) {
+  auto rebuild = [&] {
+    ms = json::array();
+    for (const auto& m : now) ms.push_back(measurement_json(m));
+  };
+  if (!ms.is_array() || ms.size() != before.size() || now.empty() || before.empty()) return rebuild();
+  size_t drop = 0;
+  while (drop < before.size() && before[drop].started_at != now.front().started_at) ++drop;
+  if (drop == before.size()) return rebuild();
+  const size_t overlap = std::min(before.size() - drop, now.size());
+  for (size_t i = 0; i < overlap; ++i)
+    if (!(before[drop + i] == now[i])) ms[drop + i] = measurement_json(now[i]);
+  if (drop > 0) ms.erase(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(drop));
+  while (ms.size() > overlap) ms.erase(ms.end() - 1);  // `now` lost entries at the back
+  for (size_t i = overlap; i < now.size(); ++i) ms.push_back(measurement_json(now[i]));
+}
+
+}  // namespace
+
 json AnalysisRun::status_json() const {
   json out = json::object();
-  out["phase"] = to_string(status_.phase);
-  if (!status_.message.empty()) out["message"] = status_.message;
-  if (status_.started_at) out["startedAt"] = format_time(*status_.started_at);
-  if (status_.completed_at) out["completedAt"] = format_time(*status_.completed_at);
-  json results = json::array();
-  for (const auto& r : status_.metric_results) {
-    json jr = {{"name", r.name},
-               {"phase", to_string(r.phase)},
-               {"count", r.count},
-               {"successful", r.successful},
-               {"failed", r.failed},
-               {"inconclusive", r.inconclusive},
-               {"error", r.error},
-               {"consecutiveError", r.consecutive_error},
-               {"consecutiveSuccess", r.consecutive_success}};
-    if (!r.message.empty()) jr["message"] = r.message;
-    if (!r.phase_reason.empty()) jr["phaseReason"] = r.phase_reason;
-    if (r.dry_run) jr["dryRun"] = true;
-    if (r.last_finished_at) jr["lastFinishedAt"] = format_time(*r.last_finished_at);
-    if (r.last_finished_at) jr["lastPhase"] = to_string(r.last_phase);
-    json ms = json::array();
-    for (const auto& m : r.measurements) {
-      json jm = {{"phase", to_string(m.phase)}, {"startedAt", format_time(m.started_at)}};
-      if (m.finished_at) jm["finishedAt"] = format_time(*m.finished_at);
-      if (!m.value.empty()) jm["value"] = m.value;
-      if (!m.message.empty()) jm["message"] = m.message;
-      ms.push_back(std::move(jm));
-    }
-    jr["measurements"] = std::move(ms);
-    results.push_back(std::move(jr));
-  }
-  out["metricResults"] = std::move(results);
-  auto summary = [](const RunSummary& s) {
-    return json{{"count", s.count},
-                {"successful", s.successful},
-                {"failed", s.failed},
-                {"inconclusive", s.inconclusive},
-                {"error", s.error}};
-  };
-  out["runSummary"] = summary(status_.run_summary);
-  if (status_.dry_run_summary.count > 0) out["dryRunSummary"] = summary(status_.dry_run_summary);
+  update_status_json(out, nullptr);
   return out;
+}
+
+void AnalysisRun::update_status_json(json& out, const RunStatus* before) const {
+  if (!out.is_object() || (before && before->metric_results.size() != status_.metric_results.size())) {
+    out = json::object();
+    before = nullptr;
+  }
+  put(out, "phase", true, to_string(status_.phase));
+  put(out, "message", !status_.message.empty(), status_.message);
+  put_time(out, "startedAt", status_.started_at, before ? before->started_at : std::nullopt);
+  put_time(out, "completedAt", status_.completed_at, before ? before->completed_at : std::nullopt);
+  json& results = out["metricResults"];
+  if (!before || !results.is_array() || results.size() != status_.metric_results.size()) {
+    results = json::array();
+    for (const auto& r : status_.metric_results) results.push_back(metric_result_json(r));
+  } else {
+    for (size_t i = 0; i < status_.metric_results.size(); ++i) {
+      const MetricResult& r = status_.metric_results[i];
+      const MetricResult& b = before->metric_results[i];
+      json& jr = results[i];
+      if (!jr.is_object() || r.name != b.name) {
+        jr = metric_result_json(r);
+        continue;
+      }
+      put_metric_fields(jr, r, &b);
+      update_measurements(jr["measurements"], r.measurements, b.measurements);
+    }
+  }
+  if (!before || !(before->run_summary == status_.run_summary) || !out.contains("runSummary"))
+    out["runSummary"] = summary_json(status_.run_summary);
+  if (status_.dry_run_summary.count > 0) {
+    if (!before || !(before->dry_run_summary == status_.dry_run_summary) || !out.contains("dryRunSummary"))
+      out["dryRunSummary"] = summary_json(status_.dry_run_summary);
+  } else {
+    out.erase("dryRunSummary");
+  }
 }
 
 Result<RunStatus> AnalysisRun::status_from_json(const json& st) {

@@ -55,6 +55,7 @@ struct Measurement {
   SimTime started_at{};
   std::optional<SimTime> finished_at;
   std::string value;  // as upstream stores it: "0.12", "[0.1,0.2]", a JSON text
+  bool operator==(const Measurement&) const = default;
 };
 
 struct MetricResult {
@@ -75,10 +76,12 @@ struct MetricResult {
   AnalysisPhase last_phase = AnalysisPhase::Pending;
   // Why a limit decided the phase ("failed (2) > failureLimit (1)"), for the run message.
   std::string phase_reason;
+  bool operator==(const MetricResult&) const = default;
 };
 
 struct RunSummary {
   int count = 0, successful = 0, failed = 0, inconclusive = 0, error = 0;
+  bool operator==(const RunSummary&) const = default;
 };
 
 struct RunStatus {
@@ -89,6 +92,7 @@ struct RunStatus {
   std::vector<MetricResult> metric_results;  // spec order
   RunSummary run_summary;
   RunSummary dry_run_summary;
+  bool operator==(const RunStatus&) const = default;
 };
 
 // What a provider returns for one measurement.
@@ -153,6 +157,10 @@ class AnalysisRun {
 
   // status <-> AnalysisRun .status JSON (times as RFC 3339).
   nlohmann::json status_json() const;
+  // Edits `out`, the status_json() of a run whose status was `before`, into status_json()
+  // of this run, rendering only what changed (appended measurements, counters): the
+  // reconcile loop's hot path. `before` null renders everything.
+  void update_status_json(nlohmann::json& out, const RunStatus* before) const;
   static Result<RunStatus> status_from_json(const nlohmann::json& status);
 
  private:

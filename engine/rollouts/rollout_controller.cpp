@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "engine/rollouts/canary_math.hpp"
@@ -45,6 +47,9 @@ struct Rs {
   int available = 0;
   int revision = 0;
   std::optional<SimTime> deadline;
+  std::string created;  // metadata.creationTimestamp (RFC 3339 text sorts by time)
+  bool deleting = false;
+  long generation = 0, observed_generation = 0;
 };
 
 // Field lookups without copying sub-documents (json::value() copies its default and the
@@ -62,7 +67,7 @@ int int_field(const json& j, const char* key, int fallback) {
 
 Rs read_rs(Object o) {
   Rs r;
-  const json& b = o.body();
+  const json& b = std::as_const(o).body();  // reading must not unshare the body
   const json& md = field(b, "metadata");
   const json& hash = field(field(md, "labels"), kPodTemplateHashLabel);
   r.hash = hash.is_string() ? hash.get<std::string>() : "";
@@ -76,6 +81,13 @@ Rs read_rs(Object o) {
   r.revision = rev.is_string() ? std::atoi(rev.get<std::string>().c_str()) : 0;
   const json& deadline = field(ann, kScaleDownDeadlineAnnotation);
   if (!deadline.is_null()) r.deadline = parse_time(deadline);
+  const json& created = field(md, "creationTimestamp");
+  r.created = created.is_string() ? created.get<std::string>() : "";
+  r.deleting = !field(md, "deletionTimestamp").is_null();
+  const json& gen = field(md, "generation");
+  r.generation = gen.is_number_integer() ? gen.get<long>() : 0;
+  const json& observed = field(st, "observedGeneration");
+  r.observed_generation = observed.is_number_integer() ? observed.get<long>() : r.generation;
   r.obj = std::move(o);
   return r;
 }
@@ -159,11 +171,20 @@ const json* condition(const json& st, const std::string& type) {
   return nullptr;
 }
 
+// The template cache lives in the controller (RolloutController::Caches) so parsed
+// templates survive between reconciles; entries are re-parsed when the resourceVersion moves.
+struct CachedTemplate {
+  std::string resource_version;
+  std::optional<AnalysisTemplate> parsed;
+};
+using TemplateCache = std::map<ObjectKey, CachedTemplate>;
+
 struct Pass {
   ClusterClient& client;
   SimTime now;
-  Object rollout;
-  RolloutSpec spec;
+  Object rollout;  // shares the stored body (copy-on-write); read through std::as_const
+  const RolloutSpec& spec;
+  TemplateCache& template_cache;
   json st;
   std::vector<Rs> rss;
   std::string hash;
@@ -171,7 +192,6 @@ struct Pass {
   Rs* stable_rs = nullptr;  // only when distinct from new_rs
   std::vector<Rs*> older;
   ReconcileResult result;
-  std::vector<AnalysisTemplate> templates;  // cache, owns parsed templates
 
   void event(std::string reason, std::string message) {
     result.events.push_back(fmt::format("{}: {}", reason, message));
@@ -191,18 +211,29 @@ struct Pass {
 
 // --- templates -------------------------------------------------------------------------
 
+const std::string& resource_version_of(const Object& o) {
+  static const std::string kNone;
+  const json& rv = field(field(o.body(), "metadata"), "resourceVersion");
+  return rv.is_string() ? rv.get_ref<const std::string&>() : kNone;
+}
+
 const AnalysisTemplate* lookup_template(Pass& p, const TemplateRef& ref) {
-  for (const auto& t : p.templates)
-    if (t.name == ref.template_name && t.cluster_scope == ref.cluster_scope) return &t;
   ObjectKey key{"argoproj.io", ref.cluster_scope ? "ClusterAnalysisTemplate" : "AnalysisTemplate",
                 ref.cluster_scope ? "" : p.spec.ns, ref.template_name};
-  auto obj = p.client.get(key);
-  if (!obj) return nullptr;
+  const Object* obj = p.client.find(key);
+  if (!obj) {
+    p.template_cache.erase(key);
+    return nullptr;
+  }
+  const std::string& rv = resource_version_of(*obj);
+  auto it = p.template_cache.find(key);
+  if (it != p.template_cache.end() && !rv.empty() && it->second.resource_version == rv)
+    return it->second.parsed ? &*it->second.parsed : nullptr;
   model::Diagnostics diags;
-  auto t = parse_analysis_template(*obj, diags);
-  if (!t) return nullptr;
-  p.templates.push_back(std::move(*t));
-  return &p.templates.back();
+  CachedTemplate& c = p.template_cache[key];
+  c.resource_version = rv;
+  c.parsed = parse_analysis_template(*obj, diags);
+  return c.parsed ? &*c.parsed : nullptr;
 }
 
 // --- ReplicaSets -----------------------------------------------------------------------
@@ -213,7 +244,7 @@ void load_replica_sets(Pass& p) {
   lo.kind = "ReplicaSet";
   lo.ns = p.spec.ns;
   for (auto& o : p.client.list(lo))
-    if (owned_by(o.body(), "Rollout", p.spec.name)) p.rss.push_back(read_rs(std::move(o)));
+    if (owned_by(std::as_const(o).body(), "Rollout", p.spec.name)) p.rss.push_back(read_rs(std::move(o)));
   std::sort(p.rss.begin(), p.rss.end(),
             [](const Rs& a, const Rs& b) { return std::tie(a.revision, a.hash) < std::tie(b.revision, b.hash); });
 }
@@ -257,7 +288,7 @@ void create_new_rs(Pass& p) {
 // Sets spec.replicas (and the scale-down deadline annotation); true when it changed.
 bool scale_rs(Pass& p, Rs& rs, int replicas) {
   if (rs.spec == replicas) return false;
-  json body = rs.obj.body();
+  json body = std::as_const(rs.obj).body();
   body["spec"]["replicas"] = replicas;
   if (replicas == 0 && body["metadata"].contains("annotations"))
     body["metadata"]["annotations"].erase(kScaleDownDeadlineAnnotation);
@@ -271,7 +302,7 @@ bool scale_rs(Pass& p, Rs& rs, int replicas) {
 }
 
 void set_deadline(Pass& p, Rs& rs, SimTime deadline) {
-  json body = rs.obj.body();
+  json body = std::as_const(rs.obj).body();
   body["metadata"]["annotations"][kScaleDownDeadlineAnnotation] = format_time(deadline);
   if (auto updated = p.client.update(Object(model::JsonBox(std::move(body)))))
     rs = read_rs(std::move(*updated));
@@ -281,10 +312,10 @@ void set_deadline(Pass& p, Rs& rs, SimTime deadline) {
 
 void point_service(Pass& p, const std::string& name, const std::string& hash) {
   if (name.empty() || hash.empty()) return;
-  auto svc = p.client.get({"", "Service", p.spec.ns, name});
+  const Object* svc = p.client.find({"", "Service", p.spec.ns, name});
   if (!svc) return;
+  if (field(field(field(svc->body(), "spec"), "selector"), kPodTemplateHashLabel) == hash) return;
   json body = svc->body();
-  if (body["spec"].value("selector", json::object()).value(kPodTemplateHashLabel, "") == hash) return;
   body["spec"]["selector"][kPodTemplateHashLabel] = hash;
   (void)p.client.update(Object(model::JsonBox(std::move(body))));
 }
@@ -327,7 +358,7 @@ void apply_istio_weights(Pass& p, int weight) {
       ns = name.substr(dot + 1);
       name = name.substr(0, dot);
     }
-    auto vs = p.client.get({"networking.istio.io", "VirtualService", ns, name});
+    const Object* vs = p.client.find({"networking.istio.io", "VirtualService", ns, name});
     if (!vs) continue;
     json body = vs->body();
     auto& http = body["spec"]["http"];
@@ -435,7 +466,7 @@ std::optional<Object> create_run(Pass& p, const RolloutAnalysis& a, const std::s
         const bool labels = path[9] == 'l';
         auto open = path.find("['"), close = path.find("']");
         std::string key = path.substr(open + 2, close - open - 2);
-        v.value = p.rollout.body()["metadata"]
+        v.value = std::as_const(p.rollout).body()["metadata"]
                       .value(labels ? "labels" : "annotations", json::object())
                       .value(key, "");
       } else {
@@ -443,7 +474,7 @@ std::optional<Object> create_run(Pass& p, const RolloutAnalysis& a, const std::s
         std::replace(jp.begin(), jp.end(), '.', '/');
         const json* at = nullptr;
         try {
-          at = &p.rollout.body().at(json::json_pointer(jp));
+          at = &std::as_const(p.rollout).body().at(json::json_pointer(jp));
         } catch (...) {
         }
         if (at) v.value = at->is_string() ? at->get<std::string>() : at->dump();
@@ -500,11 +531,11 @@ std::optional<Object> create_run(Pass& p, const RolloutAnalysis& a, const std::s
 }
 
 void terminate_run(Pass& p, const std::string& name) {
-  auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, name});
+  const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, name});
   if (!run) return;
   const std::string phase = run_phase(*run);
   if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive") return;
-  if (run->body()["spec"].value("terminate", false)) return;
+  if (field(field(run->body(), "spec"), "terminate") == true) return;
   json body = run->body();
   body["spec"]["terminate"] = true;
   (void)p.client.update(Object(model::JsonBox(std::move(body))));
@@ -777,14 +808,127 @@ void promote_stable(Pass& p, const std::string& why) {
   classify_replica_sets(p);
 }
 
+// --- history limits --------------------------------------------------------------------
+
+// The AnalysisRuns this Rollout owns, in (namespace, name) order.
+std::vector<const Object*> owned_runs(Pass& p) {
+  std::vector<const Object*> out;
+  model::ListOptions lo;
+  lo.group = "argoproj.io";
+  lo.kind = "AnalysisRun";
+  lo.ns = p.spec.ns;
+  p.client.visit(lo, [&](const Object& o) {
+    if (owned_by(o.body(), "Rollout", p.spec.name)) out.push_back(&o);
+  });
+  return out;
+}
+
+std::string pod_hash_label(const Object& o) {
+  const json& h = field(field(field(o.body(), "metadata"), "labels"), kPodTemplateHashLabel);
+  return h.is_string() ? h.get<std::string>() : "";
+}
+
+void delete_runs(Pass& p, const std::vector<ObjectKey>& keys) {
+  for (const auto& k : keys) (void)p.client.remove(k, model::DeleteOptions{});
+}
+
+// reconcileRevisionHistoryLimit (rollout/sync.go): beyond spec.revisionHistoryLimit, the
+// oldest old ReplicaSets (by creationTimestamp, then name) that are scaled to zero and
+// observed are deleted, with the AnalysisRuns of their pod template hash.
+void reconcile_revision_history(Pass& p) {
+  std::vector<Rs*> cleanable;
+  for (Rs* r : p.older)
+    if (!r->deleting) cleanable.push_back(r);
+  const int diff = static_cast<int>(cleanable.size()) - p.spec.revision_history_limit;
+  if (diff <= 0) return;
+  std::sort(cleanable.begin(), cleanable.end(), [](const Rs* a, const Rs* b) {
+    return std::tie(a->created, a->obj.name()) < std::tie(b->created, b->obj.name());
+  });
+  std::set<std::string> deleted;
+  for (int i = 0; i < diff; ++i) {
+    const Rs& rs = *cleanable[i];
+    if (rs.replicas != 0 || rs.spec != 0 || rs.generation > rs.observed_generation || rs.deleting) continue;
+    auto removed = p.client.remove(rs.obj.key(), model::DeleteOptions{});
+    if (!removed && removed.error().reason != "NotFound") break;  // upstream stops at an error
+    deleted.insert(rs.hash);
+    std::vector<ObjectKey> runs;
+    for (const Object* run : owned_runs(p))
+      if (pod_hash_label(*run) == rs.hash) runs.push_back(run->key());
+    delete_runs(p, runs);
+  }
+  if (deleted.empty()) return;
+  std::erase_if(p.rss, [&](const Rs& r) { return deleted.count(r.hash) > 0; });
+  classify_replica_sets(p);
+}
+
+// FilterAnalysisRunsToDelete (utils/analysis/filter.go) over the runs that are not current
+// (`current`: names the status refers to): runs without a pod hash label, or whose
+// ReplicaSet is gone or being deleted, go; of the rest, newest first, the first
+// successfulRunHistoryLimit Successful and unsuccessfulRunHistoryLimit
+// Failed/Error/Inconclusive runs stay. Running and Pending runs are left alone.
+void reconcile_run_history(Pass& p, const std::set<std::string>& current) {
+  std::vector<const Object*> others;
+  for (const Object* run : owned_runs(p))
+    if (!current.count(run->name())) others.push_back(run);
+  std::map<std::string, bool> rs_deleting;  // pod hash -> being deleted
+  for (const Rs& r : p.rss) rs_deleting[r.hash] = r.deleting;
+  auto created = [](const Object* o) {
+    const json& c = field(field(o->body(), "metadata"), "creationTimestamp");
+    return c.is_string() ? c.get<std::string>() : std::string();
+  };
+  std::sort(others.begin(), others.end(), [&](const Object* a, const Object* b) {
+    return std::make_pair(created(a), a->name()) > std::make_pair(created(b), b->name());
+  });
+  int kept_ok = 0, kept_bad = 0;
+  std::vector<ObjectKey> doomed;
+  for (const Object* run : others) {
+    const std::string hash = pod_hash_label(*run);
+    auto rs = rs_deleting.find(hash);
+    if (hash.empty() || rs == rs_deleting.end() || rs->second) {
+      doomed.push_back(run->key());
+      continue;
+    }
+    const std::string phase = run_phase(*run);
+    if (phase == "Successful") {
+      if (kept_ok < p.spec.successful_run_history_limit) ++kept_ok;
+      else doomed.push_back(run->key());
+    } else if (phase == "Failed" || phase == "Error" || phase == "Inconclusive") {
+      if (kept_bad < p.spec.unsuccessful_run_history_limit) ++kept_bad;
+      else doomed.push_back(run->key());
+    }
+  }
+  delete_runs(p, doomed);
+}
+
+// Names of the runs the status refers to (rollout.status.canary / .blueGreen).
+std::set<std::string> current_runs(const json& st) {
+  std::set<std::string> out;
+  for (const char* group : {"canary", "blueGreen"}) {
+    const json& g = field(st, group);
+    if (!g.is_object()) continue;
+    for (const auto& [k, v] : g.items()) {
+      const json& name = field(v, "name");
+      if (name.is_string()) out.insert(name.get<std::string>());
+    }
+  }
+  return out;
+}
+
 void canary_pass(Pass& p) {
   const auto& cs = *p.spec.canary;
+  reconcile_revision_history(p);
   // Services (2.1 step 2).
   const std::string stable_target = p.stable_hash().empty() ? p.hash : p.stable_hash();
   point_service(p, cs.stable_service, stable_target);
   point_service(p, cs.canary_service, p.aborted() ? stable_target : p.hash);
   // Analysis before scaling (2.1 step 5).
   const bool analysis_done = reconcile_analysis(p);
+  // Upstream keeps these as nil pointers (omitted) when there is no run; an empty object
+  // here would flip-flop with the step advance below and cost a status write each step.
+  if (auto c = p.st.find("canary"); c != p.st.end() && c->is_object())
+    for (const char* k : {"currentStepAnalysisRunStatus", "currentBackgroundAnalysisRunStatus"})
+      if (auto f = c->find(k); f != c->end() && f->is_object() && f->empty()) c->erase(f);
+  reconcile_run_history(p, current_runs(p.st));
   // Replicas (2.1 step 6).
   bool scaled = false;
   if (!p.spec.paused && !has_pause(p.st, "InconclusiveAnalysisRun"))
@@ -830,6 +974,7 @@ void canary_pass(Pass& p) {
 // --- blueGreen pass --------------------------------------------------------------------
 
 void blue_green_pass(Pass& p) {
+  reconcile_revision_history(p);
   const auto& bg = *p.spec.blue_green;
   const int R = p.spec.replicas;
   json& bgs = p.st["blueGreen"];
@@ -977,7 +1122,7 @@ void compute_status(Pass& p) {
   st["readyReplicas"] = ready;
   st["availableReplicas"] = available;
   st["selector"] = fmt::format("{}={}", kPodTemplateHashLabel, p.hash);
-  st["observedGeneration"] = std::to_string(p.rollout.body()["metadata"].value("generation", 0));
+  st["observedGeneration"] = std::to_string(std::as_const(p.rollout).body()["metadata"].value("generation", 0));
   const bool completed = p.fully_promoted() && updated == p.spec.replicas && available >= p.spec.replicas;
   const auto* prog = condition(st, "Progressing");
   if (p.aborted()) {
@@ -1067,29 +1212,85 @@ void compute_status(Pass& p) {
   else st["message"] = message;
 }
 
+// Writes p.st as the status (moving it) when it differs from `original`, the stored status.
+// Only identity and resourceVersion go with it (the status subresource takes the status
+// alone), and the pass lets go of its share of the stored body first so the store can
+// replace the status in place instead of copying the whole Rollout.
 void write_status(Pass& p, const json& original) {
   if (p.st == original) return;
-  json body = p.rollout.body();
-  body["status"] = p.st;
+  const Object& ro = p.rollout;
+  json md = {{"name", ro.name()}};
+  if (!ro.ns().empty()) md["namespace"] = ro.ns();
+  if (const std::string& rv = resource_version_of(ro); !rv.empty()) md["resourceVersion"] = rv;
+  json body = {{"apiVersion", ro.api_version()}, {"kind", ro.kind()}, {"metadata", std::move(md)}, {"status", std::move(p.st)}};
+  p.st = json::object();
+  const ObjectKey key = ro.key();
+  p.rollout = Object();  // `original` must not be used after this
   auto updated = p.client.update_status(Object(model::JsonBox(std::move(body))));
   if (updated) p.rollout = std::move(*updated);
+  else if (const Object* live = p.client.find(key)) p.rollout = *live;
   if (!p.result.requeue_after || *p.result.requeue_after > SimDuration{0})
     p.result.requeue_after = SimDuration{0};  // status changed: reconcile again
 }
 
 }  // namespace
 
+struct RolloutController::Caches {
+  struct Spec {
+    std::string uid;
+    long generation = 0;
+    std::optional<RolloutSpec> spec;  // nullopt: invalid, see `error`
+    std::string error;
+    std::string pod_hash, steps_hash;
+  };
+  std::map<ObjectKey, Spec> specs;
+  TemplateCache templates;
+};
+
+RolloutController::RolloutController() : caches_(std::make_unique<Caches>()) {}
+RolloutController::~RolloutController() = default;
+RolloutController::RolloutController(RolloutController&&) noexcept = default;
+RolloutController& RolloutController::operator=(RolloutController&&) noexcept = default;
+
 ReconcileResult RolloutController::reconcile(ClusterClient& client, const ObjectKey& key,
                                              SimTime now) const {
-  auto got = client.get(key);
-  if (!got) return {};
-  Pass p{client, now, std::move(*got), {}, json::object(), {}, {}, nullptr, nullptr, {}, {}, {}};
-  const json original = p.rollout.body().value("status", json::object());
+  const Object* live = client.find(key);
+  if (!live) {
+    caches_->specs.erase(key);
+    return {};
+  }
+  // The parsed spec, kept while (uid, generation) holds: generation moves on every spec
+  // change. Objects without a generation are parsed every time.
+  Caches::Spec& cached = caches_->specs[key];
+  {
+    const json& md = field(live->body(), "metadata");
+    const json& uid_j = field(md, "uid");
+    const json& gen_j = field(md, "generation");
+    const std::string uid = uid_j.is_string() ? uid_j.get<std::string>() : "";
+    const long generation = gen_j.is_number_integer() ? gen_j.get<long>() : 0;
+    if (generation == 0 || cached.uid != uid || cached.generation != generation ||
+        (!cached.spec && cached.error.empty())) {
+      cached = Caches::Spec{uid, generation, std::nullopt, "", "", ""};
+      model::Diagnostics diags;
+      cached.spec = parse_rollout(*live, diags);
+      if (!cached.spec) {
+        cached.error = diags.items().empty() ? "invalid spec" : diags.items()[0].message;
+      } else {
+        cached.pod_hash = pod_template_hash(*cached.spec->pod_template);
+        if (cached.spec->canary)
+          cached.steps_hash = pod_template_hash(
+              field(field(field(live->body(), "spec"), "strategy"), "canary").value("steps", json::array()));
+      }
+    }
+  }
+  static const RolloutSpec kNoSpec;
+  static const json kNoStatus = json::object();
+  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, json::object(), {}, {}, nullptr, nullptr, {}, {}};
+  const json& live_status = field(std::as_const(p.rollout).body(), "status");
+  const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;
-  model::Diagnostics diags;
-  auto spec = parse_rollout(p.rollout, diags);
-  if (!spec) {
-    std::string msg = diags.items().empty() ? "invalid spec" : diags.items()[0].message;
+  if (!cached.spec) {
+    const std::string msg = cached.error;
     set_condition(p.st, "InvalidSpec", "True", "InvalidSpec", msg, now);
     p.st["phase"] = "Degraded";
     p.st["message"] = "InvalidSpec: " + msg;
@@ -1097,7 +1298,6 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
     p.result.requeue_after.reset();
     return p.result;
   }
-  p.spec = std::move(*spec);
   auto problems = check_blocking_analyses(
       p.spec, [&](const TemplateRef& r) { return lookup_template(p, r); }, nullptr, false);
   if (!problems.empty()) {
@@ -1114,10 +1314,8 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
       if (c.value("type", "") != "InvalidSpec") kept.push_back(c);
     p.st["conditions"] = kept;
   }
-  p.hash = pod_template_hash(*p.spec.pod_template);
-  const std::string steps_hash =
-      p.spec.canary ? pod_template_hash(p.rollout.body()["spec"]["strategy"]["canary"].value("steps", json::array()))
-                    : "";
+  p.hash = cached.pod_hash;
+  const std::string& steps_hash = cached.steps_hash;
   load_replica_sets(p);
   classify_replica_sets(p);
   // 2.1 step 1: a new template or step list resets the status; nothing is scaled.
@@ -1165,6 +1363,7 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   } else {
     blue_green_pass(p);
     blue_green_scale_down_old(p);
+    reconcile_run_history(p, current_runs(p.st));
   }
   compute_status(p);
   write_status(p, original);
@@ -1193,37 +1392,70 @@ std::string base64_decode(const std::string& in) {
   return out;
 }
 
+// metadata.<key> of `o`, read without unsharing its body; null when absent.
+const json* metadata_field(const Object& o, const char* key) {
+  const json& b = o.body();
+  auto md = b.find("metadata");
+  if (md == b.end() || !md->is_object()) return nullptr;
+  auto f = md->find(key);
+  return f == md->end() ? nullptr : &*f;
+}
+
+// Writes `status` as the run's status; returns the new resourceVersion ("" when the write
+// failed). Only identity and resourceVersion go with it: the status subresource takes the
+// status alone, so nothing else of the run is copied.
+std::string write_status(ClusterClient& client, const Object& run, json status) {
+  json md = {{"name", run.name()}};
+  if (!run.ns().empty()) md["namespace"] = run.ns();
+  if (const json* rv = metadata_field(run, "resourceVersion")) md["resourceVersion"] = *rv;
+  json body = {{"apiVersion", run.api_version()}, {"kind", run.kind()}, {"metadata", std::move(md)}, {"status", std::move(status)}};
+  auto written = client.update_status(Object(model::JsonBox(std::move(body))));
+  if (!written) return "";
+  const json* rv = metadata_field(*written, "resourceVersion");
+  return rv && rv->is_string() ? rv->get<std::string>() : "";
+}
+
 }  // namespace
 
 ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const ObjectKey& key,
                                                  SimTime now) const {
   ReconcileResult result;
-  auto got = client.get(key);
-  if (!got) return result;
-  Object obj = std::move(*got);
+  // Read in place (nothing is copied unless the status changes): this runs once per
+  // measurement of every running analysis.
+  const Object* obj = client.find(key);
+  if (!obj) return result;
   static const json kNoStatus = json::object();
-  const auto status_it = obj.body().find("status");
-  const bool has_status = status_it != obj.body().end();
-  const json& status = has_status ? *status_it : kNoStatus;
-  if (auto ph = analysis_phase_from(status.value("phase", "")); ph && is_completed(*ph)) return result;
-  const json& md = obj.body()["metadata"];
+  const json& body = obj->body();
+  const auto status_it = body.find("status");
+  const json& status = status_it != body.end() ? *status_it : kNoStatus;
+  if (auto ph = analysis_phase_from(status.value("phase", "")); ph && is_completed(*ph)) {
+    cache_.erase(key);
+    return result;
+  }
+  static const json kNoMetadata = json::object();
+  const auto md_it = body.find("metadata");
+  const json& md = md_it != body.end() ? *md_it : kNoMetadata;
   const std::string uid = md.contains("uid") && md["uid"].is_string() ? md["uid"].get<std::string>() : "";
   const long generation = md.contains("generation") && md["generation"].is_number_integer()
                               ? md["generation"].get<long>()
                               : 0;
+  const std::string rv = md.contains("resourceVersion") && md["resourceVersion"].is_string()
+                             ? md["resourceVersion"].get<std::string>()
+                             : "";
   Cached& cached = cache_[key];
   if ((!cached.spec && cached.error.empty()) || cached.uid != uid || cached.generation != generation ||
       generation == 0) {
-    cached = Cached{uid, generation, std::nullopt, ""};
+    cached = Cached{uid, generation, std::nullopt, "", std::nullopt, ""};
     model::Diagnostics diags;
-    auto parsed = parse_analysis_template(obj, diags);
+    auto parsed = parse_analysis_template(*obj, diags);
     if (!parsed) {
       cached.error = "Analysis spec invalid: " +
                      (diags.items().empty() ? std::string("?") : diags.items()[0].message);
     } else {
+      const std::string ns = obj->ns();
       auto resolve = [&](const Arg& a) -> Result<std::string> {
         if (a.secret_key_ref) {
-          auto secret = client.get({"", "Secret", obj.ns(), a.secret_key_ref->first});
+          const Object* secret = client.find({"", "Secret", ns, a.secret_key_ref->first});
           if (!secret) return fail("NotFound", fmt::format("secret \"{}\" not found", a.secret_key_ref->first));
           const json& b = secret->body();
           if (b.contains("stringData") && b["stringData"].contains(a.secret_key_ref->second))
@@ -1240,25 +1472,47 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
       else cached.spec = std::move(*spec);
     }
   }
-  AnalysisRun run(RunSpec{});
   if (!cached.spec) {
-    run = AnalysisRun::errored(cached.error, now);
-  } else {
-    run = AnalysisRun(*cached.spec);
-    if (auto st = AnalysisRun::status_from_json(status); st && !status.empty()) run.restore(std::move(*st));
-    auto wake = run.step(now, provider_for_(obj));
-    if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
+    json new_status = AnalysisRun::errored(cached.error, now).status_json();
+    if (status != new_status) {
+      write_status(client, *obj, std::move(new_status));
+      result.events.push_back("AnalysisRunFailed: analysis completed Error");
+    }
+    cache_.erase(key);
+    return result;
   }
-  // The status is compared and replaced in place: obj is ours, copying it (with up to ten
-  // measurements per metric) on every reconcile dominated the cost.
-  json new_status = run.status_json();
-  if (status != new_status) {
-    obj.body()["status"] = std::move(new_status);
-    (void)client.update_status(Object(model::JsonBox(std::move(obj.body()))));
-    if (run.completed())
-      result.events.push_back(fmt::format("AnalysisRun{}: analysis completed {}",
-                                          run.status().phase == AnalysisPhase::Successful ? "Completed" : "Failed",
-                                          to_string(run.status().phase)));
+  // The run as of the stored status: kept from the last reconcile when nobody else wrote
+  // the object since (same resourceVersion), else read back from the status.
+  const bool continuing = cached.run && !rv.empty() && cached.written_rv == rv;
+  if (!continuing) {
+    cached.run.emplace(*cached.spec);
+    if (auto st = AnalysisRun::status_from_json(status); st && !status.empty()) cached.run->restore(std::move(*st));
+  }
+  AnalysisRun& run = *cached.run;
+  const RunStatus before = run.status();
+  auto wake = run.step(now, provider_for_(*obj));
+  if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
+  obj = client.find(key);  // a provider may have written (a `job` metric creates a Job)
+  if (!obj) return result;
+  if (continuing && run.status() == before) return result;  // nothing to write
+  json new_status;
+  if (continuing) {
+    new_status = status;  // the rendering of `before`: edit only what changed
+    run.update_status_json(new_status, &before);
+  } else {
+    new_status = run.status_json();
+  }
+  if (new_status == status) {
+    cached.written_rv = rv;
+    return result;
+  }
+  auto written = write_status(client, *obj, std::move(new_status));
+  cached.written_rv = written;
+  if (run.completed()) {
+    result.events.push_back(fmt::format("AnalysisRun{}: analysis completed {}",
+                                        run.status().phase == AnalysisPhase::Successful ? "Completed" : "Failed",
+                                        to_string(run.status().phase)));
+    cache_.erase(key);
   }
   return result;
 }

@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,8 +47,19 @@ std::string pod_template_hash(const nlohmann::json& pod_template);
 
 class RolloutController {
  public:
+  RolloutController();
+  ~RolloutController();
+  RolloutController(RolloutController&&) noexcept;
+  RolloutController& operator=(RolloutController&&) noexcept;
+
   ReconcileResult reconcile(model::ClusterClient& client, const model::ObjectKey& rollout,
                             SimTime now) const;
+
+ private:
+  // Parsed Rollout specs by (uid, generation) and analysis templates by resourceVersion:
+  // parsing them on every reconcile dominated its cost. Results do not depend on them.
+  struct Caches;
+  std::unique_ptr<Caches> caches_;
 };
 
 class AnalysisRunController {
@@ -68,6 +80,10 @@ class AnalysisRunController {
     long generation = 0;
     std::optional<RunSpec> spec;
     std::string error;
+    // The run state this controller last wrote, and the resourceVersion of that write:
+    // when the stored run still has it, the state is reused instead of parsed back.
+    std::optional<AnalysisRun> run;
+    std::string written_rv;
   };
   mutable std::map<model::ObjectKey, Cached> cache_;
 };

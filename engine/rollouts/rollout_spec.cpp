@@ -194,6 +194,13 @@ std::optional<RolloutSpec> parse_rollout(const model::Object& obj, model::Diagno
   r.paused = spec.value("paused", false);
   if (auto v = int_at(c, spec, "progressDeadlineSeconds", "/spec")) r.progress_deadline_seconds = *v;
   r.progress_deadline_abort = spec.value("progressDeadlineAbort", false);
+  if (auto v = int_at(c, spec, "revisionHistoryLimit", "/spec")) r.revision_history_limit = std::max(0, *v);
+  if (auto a = spec.find("analysis"); a != spec.end() && a->is_object()) {
+    if (auto v = int_at(c, *a, "successfulRunHistoryLimit", "/spec/analysis"))
+      r.successful_run_history_limit = std::max(0, *v);
+    if (auto v = int_at(c, *a, "unsuccessfulRunHistoryLimit", "/spec/analysis"))
+      r.unsuccessful_run_history_limit = std::max(0, *v);
+  }
   if (auto it = spec.find("template"); it != spec.end()) r.pod_template = model::JsonBox(*it);
   else if (!spec.contains("workloadRef"))
     c.error("/spec", "rollout-invalid", "spec.template is required");

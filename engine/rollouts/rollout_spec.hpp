@@ -20,6 +20,8 @@ namespace rehearse::rollouts {
 
 inline constexpr int kDefaultProgressDeadlineSeconds = 600;
 inline constexpr int kDefaultScaleDownDelaySeconds = 30;
+inline constexpr int kDefaultRevisionHistoryLimit = 10;  // spec.revisionHistoryLimit
+inline constexpr int kDefaultRunHistoryLimit = 5;        // spec.analysis.{un,}successfulRunHistoryLimit
 inline constexpr int kDefaultAbortScaleDownDelaySeconds = 30;
 
 // An analysis reference from a Rollout (background, step, pre/post promotion).
@@ -110,6 +112,10 @@ struct RolloutSpec {
   bool paused = false;
   int progress_deadline_seconds = kDefaultProgressDeadlineSeconds;
   bool progress_deadline_abort = false;
+  // Old ReplicaSets and finished AnalysisRuns kept (reference section 1 defaults table).
+  int revision_history_limit = kDefaultRevisionHistoryLimit;
+  int successful_run_history_limit = kDefaultRunHistoryLimit;
+  int unsuccessful_run_history_limit = kDefaultRunHistoryLimit;
   model::JsonBox pod_template;  // spec.template
   model::JsonBox selector;      // spec.selector
   std::optional<CanaryStrategy> canary;

@@ -226,10 +226,20 @@ class RolloutsController : public SimController {
     });
     api.watch(kGroup, "AnalysisRun", [this](cluster::WatchType type, const model::Object& obj, std::string_view) {
       std::string key = key_of(obj);
-      if (auto owner = owner_rollout(obj); !owner.empty()) rollout_host_->enqueue(owner);
+      // rollout/controller.go enqueues the owning Rollout when a run is added or deleted,
+      // but on an update only when status.phase changed ("Only enqueue rollout if the
+      // status changed"): a new measurement alone does not wake the Rollout.
+      const json& phase_j = field(field(obj.body(), "status"), "phase");
+      std::string phase = phase_j.is_string() ? phase_j.get<std::string>() : "";
+      auto [seen, added] = run_phase_.try_emplace(key, phase);
+      const bool phase_changed = added || seen->second != phase;
+      seen->second = std::move(phase);
+      if (type != cluster::WatchType::Modified || phase_changed)
+        if (auto owner = owner_rollout(obj); !owner.empty()) rollout_host_->enqueue(owner);
       if (type == cluster::WatchType::Deleted) {
         run_host_->forget(key);
         run_generation_.erase(key);
+        run_phase_.erase(key);
         return;
       }
       // Creation and spec changes (terminate) retrigger; our own status writes do not (the
@@ -480,6 +490,7 @@ class RolloutsController : public SimController {
   World* world_ = nullptr;
   std::map<std::string, RolloutView> views_;
   std::map<std::string, std::int64_t> run_generation_;
+  std::map<std::string, std::string> run_phase_;  // status.phase each run was last seen in
   // `job` measurements: per "ns/run/metric", the Jobs created and the one in flight.
   struct JobState {
     int created = 0;

@@ -525,3 +525,43 @@ TEST(StatusTime, MatchesTheKernelFormatterAndParser) {
   }
   EXPECT_FALSE(parse_status_time("yesterday").has_value());
 }
+
+// The reconcile loop edits the stored status instead of re-rendering it
+// (AnalysisRun::update_status_json); after every step the edited document must equal a
+// fresh status_json(), through history trimming, errors, a dry-run metric, a metric with its
+// own retention, a failing metric that terminates its siblings and the run's completion.
+TEST(AnalysisRun, IncrementalStatusEqualsAFreshRenderingAfterEveryStep) {
+  RunSpec spec;
+  spec.metrics.push_back(metric({{"name", "p99"}, {"interval", "1m"}, {"failureLimit", 2},
+                                 {"successCondition", "result[0] < 50"}}));
+  spec.metrics.push_back(metric({{"name", "f1"}, {"interval", "30s"}, {"count", 40}, {"failureLimit", 20},
+                                 {"successCondition", "result >= 0.9"}}));
+  spec.metrics.push_back(metric({{"name", "shadow"}, {"interval", "1m"}, {"successCondition", "result > 0"}}));
+  spec.metrics.back().dry_run = true;
+  spec.metrics.back().retention_limit = 3;
+  AnalysisRun run(spec);
+  SequenceProvider p;
+  for (int i = 0; i < 40; ++i) {
+    // p99: mostly fine, an error every 7th, failing from the 30th on (failureLimit 2).
+    if (i % 7 == 3) p.add("p99", ProviderResult::failure("prometheus: timeout"));
+    else p.add("p99", ProviderResult::of(json::array({i >= 30 ? 80.0 : 20.0})));
+    p.add("f1", ProviderResult::of(i % 5 == 0 ? 0.5 : 0.95));
+    p.add("shadow", ProviderResult::of(1.0));
+  }
+  json stored = run.status_json();
+  SimTime now = at(0);
+  int steps = 0;
+  for (; steps < 200 && !run.completed(); ++steps) {
+    const RunStatus before = run.status();
+    auto wake = run.step(now, p);
+    run.update_status_json(stored, &before);
+    ASSERT_EQ(stored, run.status_json()) << "after step " << steps << " at " << sim::format_short(now - sim::kSimStart);
+    if (!wake) break;
+    now = std::max(now, *wake);
+  }
+  EXPECT_TRUE(run.completed());
+  EXPECT_EQ(run.status().phase, AnalysisPhase::Failed);
+  EXPECT_GT(steps, 30);
+  // The dry-run metric kept only its last three measurements in the edited document too.
+  EXPECT_EQ(stored["metricResults"][2]["measurements"].size(), 3u);
+}

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <set>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ class FakeCluster : public model::ClusterClient {
     if (it == objects_.end())
       return unexpected(model::ApiError{"NotFound", 404, key.str() + " not found"});
     return it->second;
+  }
+  const model::Object* find(const model::ObjectKey& key) const override {
+    auto it = objects_.find(key);
+    return it == objects_.end() ? nullptr : &it->second;
   }
   std::vector<model::Object> list(const model::ListOptions& opts) const override {
     std::vector<model::Object> out;
@@ -47,7 +52,9 @@ class FakeCluster : public model::ClusterClient {
     obj.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
     obj.body()["metadata"]["uid"] = "uid-" + std::to_string(rv_);
     obj.body()["metadata"]["generation"] = 1;
+    if (clock) obj.body()["metadata"]["creationTimestamp"] = format_status_time(*clock);
     objects_[obj.key()] = obj;
+    writes_.push_back(obj.key());
     return obj;
   }
   model::ApiResult<model::Object> update(model::Object obj) override {
@@ -67,6 +74,7 @@ class FakeCluster : public model::ClusterClient {
     obj.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
     obj.body()["metadata"]["generation"] = generation + (spec_changed ? 1 : 0);
     it->second = obj;
+    writes_.push_back(obj.key());
     return obj;
   }
   model::ApiResult<model::Object> update_status(model::Object obj) override {
@@ -77,6 +85,8 @@ class FakeCluster : public model::ClusterClient {
     auto st = obj.body().find("status");
     it->second.body()["status"] = st != obj.body().end() ? std::move(*st) : nlohmann::json::object();
     it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    writes_.push_back(obj.key());
+    it->second.freeze();
     return it->second;
   }
   model::ApiResult<model::Object> patch(const model::ObjectKey& key, model::PatchType,
@@ -84,6 +94,9 @@ class FakeCluster : public model::ClusterClient {
     auto it = objects_.find(key);
     if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
     it->second.body().merge_patch(patch);
+    it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    writes_.push_back(key);
+    it->second.freeze();
     return it->second;
   }
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions&) override {
@@ -91,7 +104,10 @@ class FakeCluster : public model::ClusterClient {
     return update(std::move(obj));
   }
   model::ApiResult<bool> remove(const model::ObjectKey& key, const model::DeleteOptions&) override {
-    return objects_.erase(key) > 0;
+    if (objects_.erase(key) == 0) return false;
+    ++rv_;
+    writes_.push_back(key);
+    return true;
   }
 
   int count(const std::string& kind) const {
@@ -100,10 +116,15 @@ class FakeCluster : public model::ClusterClient {
     return n;
   }
   std::map<model::ObjectKey, model::Object>& objects() { return objects_; }
+  // When set, create() stamps metadata.creationTimestamp (history limits sort by it).
+  const SimTime* clock = nullptr;
   long resource_version() const { return rv_; }
+  // Keys written through the client since the last call (the stand-in for watch events).
+  std::vector<model::ObjectKey> take_writes() { return std::exchange(writes_, {}); }
 
  private:
   std::map<model::ObjectKey, model::Object> objects_;
+  std::vector<model::ObjectKey> writes_;
   long rv_ = 0;
 };
 
@@ -114,13 +135,17 @@ struct Sim {
   FakeCluster cluster;
   SequenceProvider provider;
   RolloutController rollouts;
-  AnalysisRunController analysis{[this](const model::Object&) -> MetricProvider& { return provider; }};
+  MetricProvider* source = nullptr;  // when set, used instead of `provider`
+  AnalysisRunController analysis{[this](const model::Object&) -> MetricProvider& {
+    return source ? *source : static_cast<MetricProvider&>(provider);
+  }};
   SimTime now = sim::kSimStart;
   bool pods_become_ready = true;
   int max_total_replicas = 0;
   long reconciles = 0;
 
   void load(const char* yaml) {
+    cluster.clock = &now;  // refreshed here and in run_for: a Sim may have been moved
     model::Diagnostics diags;
     for (auto& o : model::load_manifests_text(yaml, "inline.yaml", diags)) {
       const std::string ns = o.ns();
@@ -137,18 +162,20 @@ struct Sim {
     for (auto it = objs.lower_bound({"apps", "ReplicaSet", ns, ""});
          it != objs.end() && it->first.kind == "ReplicaSet" && it->first.ns == ns; ++it) {
       model::Object& o = it->second;
-      const int spec = o.body()["spec"].value("replicas", 1);
+      const auto& body = std::as_const(o).body();  // read without unsharing the body
+      const int spec = body["spec"].value("replicas", 1);
       const int avail = pods_become_ready ? spec : 0;
       // Compared in place: this runs for every ReplicaSet of the namespace after each reconcile.
-      auto st = o.body().find("status");
+      auto st = body.find("status");
       auto is = [&](const char* k, int v) {
         auto f = st->find(k);
         return f != st->end() && *f == v;
       };
-      const bool same = st != o.body().end() && st->is_object() && st->size() == 3 &&
+      const bool same = st != body.end() && st->is_object() && st->size() == 3 &&
                         is("replicas", spec) && is("readyReplicas", avail) && is("availableReplicas", avail);
       if (!same) {
         o.body()["status"] = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
+        o.freeze();
         changed = true;
       }
       total += spec;
@@ -191,30 +218,64 @@ struct Sim {
     queue_.insert({t, k});
   }
 
-  void wake_namespace(const std::string& ns) {
+  // Watch stand-ins. A Rollout is enqueued by any change to itself or its ReplicaSets, and
+  // by an AnalysisRun being added, deleted or changing phase: rollout/controller.go
+  // ignores AnalysisRun updates that keep the phase ("Only enqueue rollout if the status
+  // changed").
+  void wake_rollouts(const std::string& ns) {
     auto& objs = cluster.objects();
-    for (const char* kind : {"Rollout", "AnalysisRun"}) {
-      for (auto it = objs.lower_bound({"argoproj.io", kind, ns, ""});
-           it != objs.end() && it->first.kind == kind && it->first.ns == ns; ++it) {
-        const auto& k = it->first;
-        if (k.kind == "Rollout") {
-          schedule(k, now);
-          continue;
-        }
-        const auto& b = it->second.body();
-        auto st = b.find("status");
-        if (st != b.end() && st->contains("phase")) {
-          const auto& phase = (*st)["phase"];
-          if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive")
-            continue;
-        }
-        auto d = due_.find(k);
-        const auto& spec = b["spec"];
-        const bool terminate = spec.contains("terminate") && spec["terminate"] == true;
-        if (d == due_.end() || d->second == SimTime::max() || terminate)
-          schedule(k, now);
+    for (auto it = objs.lower_bound({"argoproj.io", "Rollout", ns, ""});
+         it != objs.end() && it->first.kind == "Rollout" && it->first.ns == ns; ++it)
+      schedule(it->first, now);
+  }
+  // Running AnalysisRuns that are not scheduled yet, or were asked to terminate.
+  void wake_runs(const std::string& ns) {
+    auto& objs = cluster.objects();
+    for (auto it = objs.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
+         it != objs.end() && it->first.kind == "AnalysisRun" && it->first.ns == ns; ++it) {
+      const auto& k = it->first;
+      const auto& b = std::as_const(it->second).body();
+      if (is_completed(phase_of(it->second))) continue;
+      auto d = due_.find(k);
+      const auto& spec = b["spec"];
+      const bool terminate = spec.contains("terminate") && spec["terminate"] == true;
+      if (d == due_.end() || d->second == SimTime::max() || terminate) schedule(k, now);
+    }
+  }
+  void wake_namespace(const std::string& ns) {
+    wake_rollouts(ns);
+    wake_runs(ns);
+  }
+  static std::string phase_of(const model::Object& run) {
+    const auto& b = run.body();
+    auto st = b.find("status");
+    if (st == b.end() || !st->is_object()) return "";
+    auto ph = st->find("phase");
+    return ph != st->end() && ph->is_string() ? ph->get<std::string>() : "";
+  }
+  static bool is_completed(const std::string& phase) {
+    return phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive";
+  }
+  // Applies the watch rules to the writes of one reconcile.
+  void dispatch_writes(const std::string& reconciled_ns, bool replica_sets_changed) {
+    std::set<std::string> rollouts_of, runs_of;
+    if (replica_sets_changed) rollouts_of.insert(reconciled_ns);
+    for (const auto& w : cluster.take_writes()) {
+      runs_of.insert(w.ns);
+      if (w.kind != "AnalysisRun") {
+        rollouts_of.insert(w.ns);
+        continue;
+      }
+      const model::Object* run = cluster.find(w);
+      const std::string phase = run ? phase_of(*run) : "<deleted>";
+      auto [it, added] = run_phase_.try_emplace(w, phase);
+      if (added || it->second != phase) {
+        it->second = phase;
+        rollouts_of.insert(w.ns);
       }
     }
+    for (const auto& ns : rollouts_of) wake_rollouts(ns);
+    for (const auto& ns : runs_of) wake_runs(ns);
   }
 
   void wake_all() {
@@ -226,7 +287,9 @@ struct Sim {
   // Runs every controller that is due until `until`.
   void run_for(SimDuration d) {
     const SimTime until = now + d;
-    if (make_replica_sets_ready()) {}
+    cluster.clock = &now;
+    (void)make_replica_sets_ready();
+    (void)cluster.take_writes();  // everything is woken below
     wake_all();  // changes made from outside (set image, promote, abort)
     long guard = 0;
     while (!queue_.empty() && queue_.begin()->first <= until) {
@@ -238,19 +301,18 @@ struct Sim {
         guard = 0;
       }
       if (++guard > 100000) break;  // a controller that never settles at one instant
-      const long before = cluster.resource_version();
       ++reconciles;
       auto r = k.kind == "Rollout" ? rollouts.reconcile(cluster, k, now)
                                    : analysis.reconcile(cluster, k, now);
       if (r.requeue_after) schedule(k, now + *r.requeue_after);
-      const bool changed = cluster.resource_version() != before;
-      if (settle_replica_sets(k.ns) || changed) wake_namespace(k.ns);
+      dispatch_writes(k.ns, settle_replica_sets(k.ns));
     }
     now = until;
   }
 
  private:
   std::map<model::ObjectKey, SimTime> due_;
+  std::map<model::ObjectKey, std::string> run_phase_;  // last phase each AnalysisRun was seen in
   std::set<std::pair<SimTime, model::ObjectKey>> queue_;
 };
 

@@ -388,3 +388,109 @@ spec:
   EXPECT_FALSE(r.requeue_after.has_value());
   EXPECT_EQ(sim.cluster.get(key)->body()["status"]["phase"], "Successful");
 }
+
+// reconcileRevisionHistoryLimit (rollout/sync.go) and FilterAnalysisRunsToDelete
+// (utils/analysis/filter.go), reference section 1 defaults: old ReplicaSets beyond
+// revisionHistoryLimit (10) are deleted oldest first once scaled down, with their
+// AnalysisRuns; finished runs beyond successfulRunHistoryLimit (5) are deleted newest kept.
+namespace {
+
+const char* kBackgroundRollout = R"(
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: fraud-detector, namespace: ml}
+spec:
+  replicas: 2
+  REVISION_LIMIT
+  selector: {matchLabels: {app: fd}}
+  template:
+    metadata: {labels: {app: fd}}
+    spec: {containers: [{name: model, image: "fd:v0"}]}
+  strategy:
+    canary:
+      analysis: {templates: [{templateName: once}]}
+      steps:
+      - setWeight: 50
+      - pause: {duration: 1m}
+)";
+
+const char* kOnceTemplate = R"(
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: once, namespace: ml}
+spec:
+  metrics:
+  - name: ok
+    count: 1
+    successCondition: "true"
+    provider: {prometheus: {query: q}}
+)";
+
+struct History {
+  std::vector<std::string> replica_sets;  // pod hashes, oldest first by revision
+  std::map<std::string, std::string> runs;  // name -> phase
+};
+
+History history(Sim& sim) {
+  History h;
+  std::vector<std::pair<int, std::string>> rss;
+  for (const auto& [k, o] : sim.cluster.objects()) {
+    const json& b = o.body();
+    if (k.kind == "ReplicaSet")
+      rss.emplace_back(std::stoi(b["metadata"]["annotations"][kRevisionAnnotation].get<std::string>()),
+                       b["metadata"]["labels"][kPodTemplateHashLabel].get<std::string>());
+    if (k.kind == "AnalysisRun") h.runs[k.name] = b.contains("status") ? b["status"].value("phase", "") : "";
+  }
+  std::sort(rss.begin(), rss.end());
+  for (auto& [rev, hash] : rss) h.replica_sets.push_back(hash);
+  return h;
+}
+
+Sim with_updates(int updates, const std::string& limit_line) {
+  std::string rollout = kBackgroundRollout;
+  rollout.replace(rollout.find("REVISION_LIMIT"), 14, limit_line);
+  Sim sim;
+  sim.load(kOnceTemplate);
+  sim.load(rollout.c_str());
+  for (int i = 0; i < 60; ++i) sim.provider.add("ok", ProviderResult::of(1.0));
+  sim.run_for(sim::seconds(5));
+  for (int u = 1; u <= updates; ++u) {
+    set_image(sim, "fd:v" + std::to_string(u));
+    sim.run_for(sim::minutes(10));
+  }
+  return sim;
+}
+
+}  // namespace
+
+TEST(RolloutHistory, OldReplicaSetsBeyondRevisionHistoryLimitAreDeletedOldestFirst) {
+  Sim sim = with_updates(13, "revisionHistoryLimit: 3");
+  History h = history(sim);
+  // Stable (the last update) plus three old ones: revisions 11, 12 and 13 of 14.
+  ASSERT_EQ(h.replica_sets.size(), 4u);
+  EXPECT_EQ(json(status(sim))["stableRS"], h.replica_sets.back());
+  int newest_revision = 0;
+  for (const auto& [k, o] : sim.cluster.objects())
+    if (k.kind == "ReplicaSet")
+      newest_revision = std::max(newest_revision, std::stoi(o.body()["metadata"]["annotations"][kRevisionAnnotation].get<std::string>()));
+  EXPECT_EQ(newest_revision, 14);
+  // Every remaining AnalysisRun belongs to a remaining ReplicaSet.
+  for (const auto& [name, phase] : h.runs) {
+    bool owner_kept = false;
+    for (const auto& hash : h.replica_sets) owner_kept |= name.find(hash) != std::string::npos;
+    EXPECT_TRUE(owner_kept) << name;
+  }
+}
+
+TEST(RolloutHistory, DefaultsKeepTenOldReplicaSetsAndFiveSuccessfulRuns) {
+  Sim sim = with_updates(13, "");
+  History h = history(sim);
+  EXPECT_EQ(h.replica_sets.size(), 11u);  // stable + revisionHistoryLimit 10
+  int successful = 0;
+  for (const auto& [name, phase] : h.runs) successful += phase == "Successful";
+  // The current run is kept outside the limit only while it is referenced; the last update
+  // finished, so five successful runs remain (successfulRunHistoryLimit).
+  EXPECT_GE(successful, 5);
+  EXPECT_LE(successful, 6);
+  EXPECT_EQ(h.runs.size(), static_cast<size_t>(successful));
+}
