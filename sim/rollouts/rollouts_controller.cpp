@@ -434,6 +434,19 @@ class RolloutsController : public SimController {
     return ProviderResult::unavailable();
   }
 
+  // A run that completes while a `job` measurement is still running terminates it: the
+  // job provider's Terminate deletes the Job (metricproviders/job, background propagation).
+  void delete_pending_jobs(const std::string& run_prefix) {
+    for (auto it = jobs_.lower_bound(run_prefix); it != jobs_.end() && it->first.rfind(run_prefix, 0) == 0; ++it) {
+      if (it->second.pending.empty()) continue;
+      auto [ns, rest] = split_key(it->first);
+      model::DeleteOptions opts;
+      opts.propagation = model::Propagation::Background;
+      (void)world_->client(kActor).remove({"batch", "Job", ns, it->second.pending}, opts);
+      it->second.pending.clear();
+    }
+  }
+
   ReconcileResult reconcile_run(const std::string& key, SimTime now) {
     auto [ns, name] = split_key(key);
     model::ObjectKey k{kGroup, "AnalysisRun", ns, name};
@@ -469,9 +482,14 @@ class RolloutsController : public SimController {
         }
       }
     const std::string phase = field(st, "phase").is_string() ? field(st, "phase").get<std::string>() : "";
+    if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive")
+      delete_pending_jobs(ns + "/" + name + "/");
+    obj = api.find(k);
+    if (!obj) return ReconcileResult::done();
     if (phase != phase0) {
       json d = {{"phase", phase}, {"from", phase0}};
-      if (field(st, "message").is_string()) d["message"] = field(st, "message");
+      const json& message = field(field(obj->body(), "status"), "message");
+      if (message.is_string()) d["message"] = message;
       if (auto owner = owner_rollout(*obj); !owner.empty()) d["rollout"] = owner;
       world_->record("rollouts.analysis.phase", ref, d);
     }
