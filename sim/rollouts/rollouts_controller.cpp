@@ -153,14 +153,51 @@ struct RolloutView {
   bool paused = false;
 };
 
-RolloutView view_of(const model::Object* o) {
+std::string owner_rollout(const model::Object& o);
+
+// The share of traffic (percent) the new, not yet promoted version gets when no traffic
+// router sets weights:
+// - basic canary: Services select pods of every ReplicaSet, so traffic follows available
+//   pods: canary RS available / all available, rounded to the nearest percent;
+// - blueGreen: all of it once the active Service points at the new ReplicaSet, before
+//   promotion makes it stable (the post-promotion analysis window); the preview Service
+//   gets no production traffic.
+std::optional<int> untrafficked_weight(const model::Object& ro, const cluster::ApiServer& api) {
+  const json& spec = field(ro.body(), "spec");
+  const json& strategy = field(spec, "strategy");
+  const json& st = field(ro.body(), "status");
+  const std::string hash = str_of(field(st, "currentPodHash"));
+  const std::string stable = str_of(field(st, "stableRS"));
+  if (hash.empty() || stable.empty() || hash == stable) return 0;  // no canary on a first deploy
+  if (field(strategy, "blueGreen").is_object())
+    return str_of(field(field(st, "blueGreen"), "activeSelector")) == hash ? 100 : 0;
+  if (!field(strategy, "canary").is_object()) return std::nullopt;
+  long canary = 0, total = 0;
+  model::ListOptions lo;
+  lo.group = "apps";
+  lo.kind = "ReplicaSet";
+  lo.ns = ro.ns();
+  api.visit(lo, [&](const model::Object& rs) {
+    if (owner_rollout(rs) != ro.ns() + "/" + ro.name()) return;
+    const json& avail = field(field(rs.body(), "status"), "availableReplicas");
+    const long n = avail.is_number_integer() ? avail.get<long>() : 0;
+    total += n;
+    if (str_of(field(field(field(rs.body(), "metadata"), "labels"), rollouts::kPodTemplateHashLabel)) == hash) canary += n;
+  });
+  if (total == 0) return 0;
+  return static_cast<int>((200 * canary + total) / (2 * total));  // round half up
+}
+
+RolloutView view_of(const model::Object* o, const cluster::ApiServer& api) {
   RolloutView v;
   if (!o) return v;
   v.exists = true;
   const json& st = field(o->body(), "status");
   if (const json& i = field(st, "currentStepIndex"); i.is_number_integer()) v.step = i.get<int>();
   const json& w = field(field(field(field(st, "canary"), "weights"), "canary"), "weight");
+  const bool routed = field(field(field(field(o->body(), "spec"), "strategy"), "canary"), "trafficRouting").is_object();
   if (w.is_number_integer()) v.weight = w.get<int>();
+  else if (!routed) v.weight = untrafficked_weight(*o, api);
   auto str = [&](const char* k) {
     const json& s = field(st, k);
     return s.is_string() ? s.get<std::string>() : std::string();
@@ -348,7 +385,7 @@ class RolloutsController : public SimController {
     auto& api = world_->cluster().api();
     auto out = rollout_controller_.reconcile(world_->client(kActor), k, now);
     const model::Object* obj = api.find(k);
-    RolloutView after = view_of(obj);
+    RolloutView after = view_of(obj, api);
     RolloutView& before = views_[key];
     const std::string ref = k.str();
     for (const auto& e : out.events) {
