@@ -589,6 +589,63 @@ std::optional<SourcePos> misplaced_flow_separator(std::string_view text, const s
   return std::nullopt;
 }
 
+// The length of the well-formed UTF-8 sequence that starts with the non-ASCII byte text[i],
+// with its code point in `cp`; 0 with the reason in `problem` when it is not one. The
+// well-formed sequences are those of Unicode Table 3-7: the range of the second byte depends
+// on the first, which rules out overlong forms (C0, C1, E0 80..9F, F0 80..8F), UTF-16
+// surrogates (ED A0..BF) and code points above U+10FFFF (F4 90..BF, F5..FF).
+size_t utf8_sequence(std::string_view text, size_t i, char32_t& cp, std::string& problem) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  size_t length = 0;
+  unsigned low = 0x80, high = 0xbf;  // the second byte's range
+  const char* outside = "";          // what a second byte in 80..BF but outside that range means
+  if (lead < 0xc0) {
+    problem = fmt::format("invalid UTF-8 (byte 0x{:02X}): a continuation byte where a character should start",
+                          lead);
+    return 0;
+  }
+  if (lead < 0xc2) {
+    problem = fmt::format("invalid UTF-8 (byte 0x{:02X}): an overlong encoding", lead);
+    return 0;
+  }
+  if (lead < 0xe0) {
+    length = 2;
+    cp = lead & 0x1f;
+  } else if (lead < 0xf0) {
+    length = 3;
+    cp = lead & 0x0f;
+    if (lead == 0xe0) low = 0xa0, outside = "an overlong encoding";
+    if (lead == 0xed) high = 0x9f, outside = "a UTF-16 surrogate (U+D800..U+DFFF)";
+  } else if (lead < 0xf5) {
+    length = 4;
+    cp = lead & 0x07;
+    if (lead == 0xf0) low = 0x90, outside = "an overlong encoding";
+    if (lead == 0xf4) high = 0x8f, outside = "a code point above U+10FFFF";
+  } else {
+    problem = fmt::format("invalid UTF-8 (byte 0x{:02X}): no character starts with this byte", lead);
+    return 0;
+  }
+  for (size_t k = 1; k < length; ++k) {
+    if (i + k >= text.size()) {
+      problem = fmt::format("invalid UTF-8 (byte 0x{:02X}): a {}-byte sequence cut short by the end of the file", lead,
+                            length);
+      return 0;
+    }
+    const auto b = static_cast<unsigned char>(text[i + k]);
+    if (b < 0x80 || b > 0xbf) {
+      problem = fmt::format("invalid UTF-8 (byte 0x{:02X}): a {}-byte sequence cut short by byte 0x{:02X}", lead,
+                            length, b);
+      return 0;
+    }
+    if (k == 1 && (b < low || b > high)) {
+      problem = fmt::format("invalid UTF-8 (bytes 0x{:02X} 0x{:02X}): {}", lead, b, outside);
+      return 0;
+    }
+    cp = cp << 6 | (b & 0x3f);
+  }
+  return length;
+}
+
 // The safety net behind misplaced_flow_separator: yaml-cpp 0.7's parser can stop advancing on
 // malformed input and then yield empty documents forever. A text holds at most one document
 // more than it has lines starting with a document marker, so the loop over documents stops
@@ -618,16 +675,37 @@ std::vector<YamlDocument> parse_yaml(std::string_view text, const std::string& f
     return out;
   }
   // YAML 1.2 (c-printable) and go-yaml reject control characters; yaml-cpp misreads some
-  // (a NUL ends its input early and can stall the parser).
+  // (a NUL ends its input early and can stall the parser). Like go-yaml, the text must also be
+  // well-formed UTF-8: yaml-cpp passes any bytes through, and a JSON string holding invalid
+  // UTF-8 makes nlohmann's dump() throw wherever the value is printed. One pass over the
+  // bytes; columns count bytes, and a bad sequence is reported at its first byte (as go-yaml
+  // does), the message naming the byte that breaks it.
   for (size_t i = 0, line = 1, line_start = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
+    auto here = [&] { return SourcePos{file, static_cast<int>(line), static_cast<int>(i - line_start) + 1}; };
     if (c == '\n') {
       ++line;
       line_start = i + 1;
     } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
-      diags.error({file, static_cast<int>(line), static_cast<int>(i - line_start) + 1}, "yaml-syntax",
+      diags.error(here(), "yaml-syntax",
                   fmt::format("control character U+{:04X} is not allowed in YAML", static_cast<unsigned>(c)));
       return out;
+    } else if (c >= 0x80) {
+      char32_t cp = 0;
+      std::string problem;
+      size_t length = utf8_sequence(text, i, cp, problem);
+      if (length == 0) {
+        diags.error(here(), "yaml-syntax", problem + "; save the file as UTF-8");
+        return out;
+      }
+      // c-printable also leaves out the C1 controls but NEL, and U+FFFE / U+FFFF.
+      if ((cp <= 0x9f && cp != 0x85) || cp == 0xfffe || cp == 0xffff) {
+        const char* what = cp <= 0x9f ? "control character" : "noncharacter";
+        diags.error(here(), "yaml-syntax",
+                    fmt::format("{} U+{:04X} is not allowed in YAML", what, static_cast<unsigned>(cp)));
+        return out;
+      }
+      i += length - 1;
     }
   }
   if (auto at = misplaced_flow_separator(text, file)) {

@@ -40,3 +40,22 @@ TEST(Cli, OutputFormatIsChecked) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("-o must be one of text,json"), std::string::npos) << r.err;
 }
+
+TEST(Cli, InvalidUtf8IsAnInputErrorNotACrash) {
+  // Invalid UTF-8 used to reach JSON strings, and printing them threw (exit 3, internal error).
+  auto r = rehearse("validate tests/fuzz/corpus/regression-map-iterator.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("tests/fuzz/corpus/regression-map-iterator.yaml:2:25: error[yaml-syntax]: invalid UTF-8 "
+                       "(byte 0xFF)"),
+            std::string::npos)
+      << r.err;
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("rehearse-cli-utf8-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "latin1.yaml") << "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"caf\xe9\"\n";
+  auto j = rehearse("validate -o json " + (dir / "latin1.yaml").string());
+  EXPECT_EQ(j.exit_code, 2) << j.err;
+  EXPECT_NE(j.out.find("latin1.yaml:4:13: error[yaml-syntax]: invalid UTF-8 (byte 0xE9)"), std::string::npos)
+      << j.out << j.err;
+  fs::remove_all(dir);
+}

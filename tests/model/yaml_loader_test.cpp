@@ -173,6 +173,84 @@ TEST(YamlLoader, ControlCharactersAreErrors) {
   EXPECT_FALSE(ok.has_errors()) << ok.format();
 }
 
+// go-yaml (kubectl, kustomize, Flux) refuses input that is not UTF-8; here it would also reach
+// JSON strings that nlohmann's dump() cannot print. The first bad byte is reported, with the
+// column counted in bytes as for control characters.
+TEST(YamlLoader, InvalidUtf8IsAnErrorAtTheFirstBadByte) {
+  struct Case {
+    std::string text;
+    const char* diagnostic;
+  };
+  const std::vector<Case> cases = {
+      {"a: 1\nb: caf\xe9\n",  // Latin-1
+       "u.yaml:2:7: error[yaml-syntax]: invalid UTF-8 (byte 0xE9): a 3-byte sequence cut short by byte 0x0A; "
+       "save the file as UTF-8\n"},
+      {"a: \xff\n", "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (byte 0xFF): no character starts with this byte; "
+                    "save the file as UTF-8\n"},
+      {"a: x\x80y\n",
+       "u.yaml:1:5: error[yaml-syntax]: invalid UTF-8 (byte 0x80): a continuation byte where a character should "
+       "start; save the file as UTF-8\n"},
+      {"a: \xe2\x9c",  // ✓ without its last byte, at the end of the file
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (byte 0xE2): a 3-byte sequence cut short by the end of the "
+       "file; save the file as UTF-8\n"},
+      {"a: \xf0\x9f\x9a",  // 🚀 without its last byte
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (byte 0xF0): a 4-byte sequence cut short by the end of the "
+       "file; save the file as UTF-8\n"},
+      {"a: \xc0\xaf\n",  // '/' in two bytes
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (byte 0xC0): an overlong encoding; save the file as UTF-8\n"},
+      {"a: \xe0\x80\xaf\n",
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (bytes 0xE0 0x80): an overlong encoding; save the file as "
+       "UTF-8\n"},
+      {"a: \xf0\x8f\xbf\xbf\n",  // U+FFFF in four bytes
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (bytes 0xF0 0x8F): an overlong encoding; save the file as "
+       "UTF-8\n"},
+      {"a: ok\n  # \xed\xa0\x80\n",  // U+D800, in a comment too
+       "u.yaml:2:5: error[yaml-syntax]: invalid UTF-8 (bytes 0xED 0xA0): a UTF-16 surrogate (U+D800..U+DFFF); save "
+       "the file as UTF-8\n"},
+      {"a: \xf4\x90\x80\x80\n",  // U+110000
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (bytes 0xF4 0x90): a code point above U+10FFFF; save the file "
+       "as UTF-8\n"},
+      {"a: \xf5\x80\x80\x80\n",
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (byte 0xF5): no character starts with this byte; save the file "
+       "as UTF-8\n"},
+      {"\"\xc3\xa9\xc3\"\n",  // a quote right after a cut-short é
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (byte 0xC3): a 2-byte sequence cut short by byte 0x22; save "
+       "the file as UTF-8\n"},
+      // Well-formed, but not c-printable (YAML 1.2, go-yaml): C1 controls and U+FFFE / U+FFFF.
+      {"a: \xc2\x80\n", "u.yaml:1:4: error[yaml-syntax]: control character U+0080 is not allowed in YAML\n"},
+      {"a: \xef\xbf\xbe\n", "u.yaml:1:4: error[yaml-syntax]: noncharacter U+FFFE is not allowed in YAML\n"},
+      // Whichever comes first: a control character after invalid UTF-8 is not the one reported.
+      {std::string("a: \xff\0\n", 6),
+       "u.yaml:1:4: error[yaml-syntax]: invalid UTF-8 (byte 0xFF): no character starts with this byte; save the "
+       "file as UTF-8\n"},
+      {std::string("a: \0\xff\n", 6),
+       "u.yaml:1:4: error[yaml-syntax]: control character U+0000 is not allowed in YAML\n"},
+  };
+  for (const auto& c : cases) {
+    Diagnostics d;
+    EXPECT_TRUE(parse_yaml(c.text, "u.yaml", d).empty()) << c.diagnostic;
+    EXPECT_EQ(d.format(), c.diagnostic);
+  }
+}
+
+TEST(YamlLoader, MultiByteUtf8LoadsWithItsValue) {
+  // 2-, 3- and 4-byte characters, the largest code point, NEL, and a BOM at the start (which
+  // yaml-cpp drops, as go-yaml does).
+  json v = one("mod\xc3\xa8le: caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x9a\x80\n"
+               "max: \"\xf4\x8f\xbf\xbf\"\nnel: \"a\xc2\x85\"\nnbsp: \"\xc2\xa0\xed\x9f\xbf\xee\x80\x80\"\n");
+  EXPECT_EQ(v["modèle"], "café ✓ 🚀");
+  EXPECT_EQ(v["max"], "\U0010FFFF");
+  EXPECT_EQ(v["nbsp"], "\u00a0\ud7ff\ue000");
+  EXPECT_EQ(v.dump(), json::parse(v.dump()).dump());
+  json bom = one("\xef\xbb\xbf" "a: \xc3\xa9\n");
+  EXPECT_EQ(bom, json::parse(R"({"a":"é"})"));
+  // Columns count bytes, as for control characters: the 0xFF is the 6th byte of line 2 (its 5th character).
+  Diagnostics d;
+  parse_yaml("a: 1\nb: \xc3\xa9\xff\n", "c.yaml", d);
+  EXPECT_EQ(d.format(), "c.yaml:2:6: error[yaml-syntax]: invalid UTF-8 (byte 0xFF): no character starts with "
+                        "this byte; save the file as UTF-8\n");
+}
+
 TEST(YamlLoader, DeepNestingIsAnError) {
   std::string deep(300, '[');
   deep += std::string(300, ']');
@@ -206,7 +284,9 @@ TEST(YamlLoader, AStalledOrBrokenLaterDocumentIsTheOnlyDiagnostic) {
 }
 
 TEST(YamlLoader, FuzzCorpusEndsInDocumentsOrDiagnostics) {
-  // The regression-* inputs made yaml-cpp 0.7 stall (LoadAll looped until out of memory).
+  // The regression-* inputs made yaml-cpp 0.7 stall (LoadAll looped until out of memory) or
+  // crash. Some hold invalid UTF-8, now reported before the parser runs: their *-utf8 copies,
+  // with each bad byte replaced by `z`, keep the original path covered.
   struct Expected {
     const char* file;
     const char* diagnostics;
@@ -218,17 +298,25 @@ TEST(YamlLoader, FuzzCorpusEndsInDocumentsOrDiagnostics) {
       {"list.yaml", "", 1},
       {"regression-comma-after-anchor.yaml",
        "regression-comma-after-anchor.yaml:1:10: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
+      {"regression-comma-after-flow-root-utf8.yaml",
+       "regression-comma-after-flow-root-utf8.yaml:1:7: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
       {"regression-comma-after-flow-root.yaml",
-       "regression-comma-after-flow-root.yaml:1:7: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
+       "regression-comma-after-flow-root.yaml:1:8: error[yaml-syntax]: invalid UTF-8 (byte 0x80): a continuation byte where a character should start; save the file as UTF-8\n", 0},
+      {"regression-junk-after-flow-root-utf8.yaml",
+       "regression-junk-after-flow-root-utf8.yaml:1:12: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n", 0},
       {"regression-junk-after-flow-root.yaml",
-       "regression-junk-after-flow-root.yaml:1:12: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n", 0},
+       "regression-junk-after-flow-root.yaml:1:10: error[yaml-syntax]: invalid UTF-8 (byte 0xCD): a 2-byte sequence cut short by byte 0x5D; save the file as UTF-8\n", 0},
       {"regression-leading-comma.yaml",
        "regression-leading-comma.yaml:4:1: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
-      {"regression-map-iterator.yaml", "", 1},
+      {"regression-map-iterator-utf8.yaml", "", 1},
+      {"regression-map-iterator.yaml",
+       "regression-map-iterator.yaml:2:25: error[yaml-syntax]: invalid UTF-8 (byte 0xFF): no character starts with this byte; save the file as UTF-8\n", 0},
       {"regression-nul-byte.yaml",
        "regression-nul-byte.yaml:1:2: error[yaml-syntax]: control character U+0000 is not allowed in YAML\n", 0},
+      {"regression-quote-in-plain-scalar-utf8.yaml",
+       "regression-quote-in-plain-scalar-utf8.yaml:1:11: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
       {"regression-quote-in-plain-scalar.yaml",
-       "regression-quote-in-plain-scalar.yaml:1:11: error[yaml-syntax]: unexpected `,` outside a flow collection (quote the value if it is a string)\n", 0},
+       "regression-quote-in-plain-scalar.yaml:1:12: error[yaml-syntax]: invalid UTF-8 (byte 0xA8): a continuation byte where a character should start; save the file as UTF-8\n", 0},
       {"regression-stall-after-flow-root.yaml",
        "regression-stall-after-flow-root.yaml:1:5: error[yaml-syntax]: the YAML parser cannot continue here (malformed document)\n", 0},
       {"regression-stall-in-later-document.yaml",
