@@ -75,6 +75,10 @@ class ClusterClient {
   virtual ApiResult<Object> update_status(Object obj) = 0;
   virtual ApiResult<Object> patch(const ObjectKey& key, PatchType type,
                                   const nlohmann::json& patch) = 0;
+  // A patch of the status subresource (`kubectl patch --subresource=status`): the patch is
+  // written against the whole object ("/status/..."), and only the status changes.
+  virtual ApiResult<Object> patch_status(const ObjectKey& key, PatchType type,
+                                         const nlohmann::json& patch) = 0;
   // kubectl apply: client-side three-way merge with the last-applied annotation, or
   // server-side apply with field ownership. Creates when absent.
   virtual ApiResult<Object> apply(Object obj, const ApplyOptions& opts) = 0;

@@ -201,10 +201,13 @@ bool is_prefix(const std::vector<std::string>& a, const std::vector<std::string>
 
 }  // namespace
 
-Result<void> apply_json_patch(json& target, const json& operations) {
+namespace {
+
+// Applies the operations to `doc` in order; on error `doc` holds the operations before the
+// failing one.
+Result<void> apply_operations(json& doc, const json& operations) {
   if (!operations.is_array())
     return fail("invalid-json-patch", "a JSON patch must be an array of operations");
-  json doc = target;  // atomic: work on a copy
   for (size_t i = 0; i < operations.size(); ++i) {
     const json& op = operations[i];
     auto bad = [&](std::string_view what) {
@@ -215,8 +218,8 @@ Result<void> apply_json_patch(json& target, const json& operations) {
     auto path_it = op.find("path");
     if (op_it == op.end() || !op_it->is_string()) return bad("missing \"op\"");
     if (path_it == op.end() || !path_it->is_string()) return bad("missing \"path\"");
-    const std::string name = op_it->get<std::string>();
-    auto path = parse_json_pointer(path_it->get<std::string>());
+    const std::string& name = op_it->get_ref<const std::string&>();
+    auto path = parse_json_pointer(path_it->get_ref<const std::string&>());
     if (!path.ok()) return bad(path.error().message);
     std::string err;
     auto value_of = [&]() -> const json* {
@@ -229,7 +232,7 @@ Result<void> apply_json_patch(json& target, const json& operations) {
         return fail("invalid-json-patch", "missing \"from\"");
       return parse_json_pointer(f->get<std::string>());
     };
-    const std::string where = path_it->get<std::string>();
+    const std::string& where = path_it->get_ref<const std::string&>();
     if (name == "add") {
       const json* v = value_of();
       if (!v) return bad("\"add\" needs a \"value\"");
@@ -275,8 +278,20 @@ Result<void> apply_json_patch(json& target, const json& operations) {
       return bad(fmt::format("unknown op \"{}\"", name));
     }
   }
-  target = std::move(doc);
   return {};
+}
+
+}  // namespace
+
+Result<void> apply_json_patch(json& target, const json& operations) {
+  json doc = target;  // atomic: work on a copy
+  auto r = apply_operations(doc, operations);
+  if (r.ok()) target = std::move(doc);
+  return r;
+}
+
+Result<void> apply_json_patch_in_place(json& target, const json& operations) {
+  return apply_operations(target, operations);
 }
 
 }  // namespace rehearse::patch

@@ -29,6 +29,9 @@ nlohmann::json create_merge_patch(const nlohmann::json& from, const nlohmann::js
 
 // RFC 6902. On error `target` is unchanged; the error names the failing operation's index.
 Result<void> apply_json_patch(nlohmann::json& target, const nlohmann::json& operations);
+// The same without the copy that makes it atomic: on error `target` keeps the operations
+// before the failing one. For callers that validated the operations or can discard target.
+Result<void> apply_json_patch_in_place(nlohmann::json& target, const nlohmann::json& operations);
 
 // Strategic merge for an object of (group, kind) - the kind decides which lists merge by
 // key. On error (malformed directive) `target` is unchanged.

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "engine/patch/patch.hpp"
+
 namespace rehearse::rollouts {
 
 using nlohmann::json;
@@ -513,10 +515,13 @@ std::optional<SimTime> AnalysisRun::next_wake(SimTime now) const {
 namespace {
 
 json measurement_json(const Measurement& m) {
-  json jm = {{"phase", to_string(m.phase)}, {"startedAt", format_time(m.started_at)}};
-  if (m.finished_at) jm["finishedAt"] = format_time(*m.finished_at);
-  if (!m.value.empty()) jm["value"] = m.value;
-  if (!m.message.empty()) jm["message"] = m.message;
+  json jm(json::value_t::object);
+  auto& members = jm.get_ref<json::object_t&>();
+  members.emplace("phase", to_string(m.phase));
+  members.emplace("startedAt", format_time(m.started_at));
+  if (m.finished_at) members.emplace("finishedAt", format_time(*m.finished_at));
+  if (!m.value.empty()) members.emplace("value", m.value);
+  if (!m.message.empty()) members.emplace("message", m.message);
   return jm;
 }
 
@@ -528,111 +533,150 @@ json summary_json(const RunSummary& s) {
               {"error", s.error}};
 }
 
-// Sets out[key] to `value` (erases it when `present` is false), leaving it alone when equal.
-template <class T>
-void put(json& out, const char* key, bool present, const T& value) {
-  if (!present) {
-    out.erase(key);
+// JSON Patch operations under a prefix ("/status", "/status/metricResults/0", ...). Each
+// field is either set ("add" replaces an existing member) or removed when it was present.
+struct Ops {
+  json ops = json::array();
+  // Built member by member: json's initializer lists cost several times more.
+  void push(const char* op, std::string path, json* value) {
+    json o(json::value_t::object);
+    auto& members = o.get_ref<json::object_t&>();
+    members.emplace("op", op);
+    members.emplace("path", std::move(path));
+    if (value) members.emplace("value", std::move(*value));
+    ops.get_ref<json::array_t&>().push_back(std::move(o));
+  }
+  void set(std::string path, json value) { push("add", std::move(path), &value); }
+  void replace(std::string path, json value) { push("replace", std::move(path), &value); }
+  void remove(std::string path) { push("remove", std::move(path), nullptr); }
+  // A field rendered when `present`; `was` says whether the previous rendering had it.
+  // The path and the value are only built when an operation is emitted (this runs for
+  // every field of every metric on every measurement).
+  template <class Path, class Value>
+  void field(const Path& path, bool present, bool was, bool changed, const Value& value) {
+    if (present && (changed || !was)) set(path(), value());
+    else if (!present && was) remove(path());
+  }
+};
+
+void time_field(Ops& ops, const std::string& at, const char* key, const std::optional<SimTime>& now,
+                const std::optional<SimTime>* before) {
+  auto path = [&] { return at + "/" + key; };
+  if (!before) {
+    if (now) ops.set(path(), format_time(*now));
     return;
   }
-  auto it = out.find(key);
-  if (it == out.end()) out[key] = value;
-  else if (*it != value) *it = value;
+  ops.field(path, now.has_value(), before->has_value(), now != *before, [&] { return format_time(*now); });
 }
 
-void put_time(json& out, const char* key, const std::optional<SimTime>& now, const std::optional<SimTime>& before) {
-  if (!now) out.erase(key);
-  else if (now != before || !out.contains(key)) out[key] = format_time(*now);
-}
-
-// The counters and scalar fields of a metric result (everything but its measurements).
-void put_metric_fields(json& jr, const MetricResult& r, const MetricResult* before) {
-  put(jr, "name", true, r.name);
-  put(jr, "phase", true, to_string(r.phase));
-  put(jr, "count", true, r.count);
-  put(jr, "successful", true, r.successful);
-  put(jr, "failed", true, r.failed);
-  put(jr, "inconclusive", true, r.inconclusive);
-  put(jr, "error", true, r.error);
-  put(jr, "consecutiveError", true, r.consecutive_error);
-  put(jr, "consecutiveSuccess", true, r.consecutive_success);
-  put(jr, "message", !r.message.empty(), r.message);
-  put(jr, "phaseReason", !r.phase_reason.empty(), r.phase_reason);
-  put(jr, "dryRun", r.dry_run, true);
-  put_time(jr, "lastFinishedAt", r.last_finished_at, before ? before->last_finished_at : std::nullopt);
-  put(jr, "lastPhase", r.last_finished_at.has_value(), to_string(r.last_phase));
+// The fields of a metric result other than its measurements. `before` null: all of them,
+// as for a new object.
+void metric_fields(Ops& ops, const std::string& at, const MetricResult& r, const MetricResult* b) {
+  auto num = [&](const char* k, std::int64_t now, std::int64_t was) {
+    if (!b || now != was) ops.set(at + "/" + k, now);
+  };
+  if (!b || r.name != b->name) ops.set(at + "/name", r.name);
+  if (!b || r.phase != b->phase) ops.set(at + "/phase", to_string(r.phase));
+  num("count", r.count, b ? b->count : 0);
+  num("successful", r.successful, b ? b->successful : 0);
+  num("failed", r.failed, b ? b->failed : 0);
+  num("inconclusive", r.inconclusive, b ? b->inconclusive : 0);
+  num("error", r.error, b ? b->error : 0);
+  num("consecutiveError", r.consecutive_error, b ? b->consecutive_error : 0);
+  num("consecutiveSuccess", r.consecutive_success, b ? b->consecutive_success : 0);
+  auto path = [&](const char* k) { return [&at, k] { return at + "/" + k; }; };
+  ops.field(path("message"), !r.message.empty(), b && !b->message.empty(), b && r.message != b->message,
+            [&] { return r.message; });
+  ops.field(path("phaseReason"), !r.phase_reason.empty(), b && !b->phase_reason.empty(),
+            b && r.phase_reason != b->phase_reason, [&] { return r.phase_reason; });
+  ops.field(path("dryRun"), r.dry_run, b && b->dry_run, false, [] { return true; });
+  time_field(ops, at, "lastFinishedAt", r.last_finished_at, b ? &b->last_finished_at : nullptr);
+  ops.field(path("lastPhase"), r.last_finished_at.has_value(), b && b->last_finished_at.has_value(),
+            b && r.last_phase != b->last_phase, [&] { return to_string(r.last_phase); });
 }
 
 json metric_result_json(const MetricResult& r) {
+  Ops ops;
+  metric_fields(ops, "", r, nullptr);
   json jr = json::object();
-  put_metric_fields(jr, r, nullptr);
+  for (auto& op : ops.ops) jr[op["path"].get<std::string>().substr(1)] = std::move(op["value"]);
   json ms = json::array();
   for (const auto& m : r.measurements) ms.push_back(measurement_json(m));
   jr["measurements"] = std::move(ms);
   return jr;
 }
 
-// Edits `ms`, the rendering of `before`, into the rendering of `now`: history is trimmed at
-// the front and grows at the back, so the two overlap in a run of equal start times.
-void update_measurements(json& ms, const std::deque<Measurement>& now, const std::deque<Measurement>& before) {
-  auto rebuild = [&] {
-    ms = json::array();
-    for (const auto& m : now) ms.push_back(measurement_json(m));
-  };
-  if (!ms.is_array() || ms.size() != before.size() || now.empty() || before.empty()) return rebuild();
+// History is trimmed at the front and grows at the back, so the two renderings overlap in
+// a run of equal start times: remove the dropped ones, re-render the changed ones, append.
+void measurement_ops(Ops& ops, const std::string& at, const std::deque<Measurement>& now,
+                     const std::deque<Measurement>& before) {
   size_t drop = 0;
-  while (drop < before.size() && before[drop].started_at != now.front().started_at) ++drop;
-  if (drop == before.size()) return rebuild();
+  if (!now.empty())
+    while (drop < before.size() && before[drop].started_at != now.front().started_at) ++drop;
+  if (now.empty() || drop == before.size()) {
+    json ms = json::array();
+    for (const auto& m : now) ms.push_back(measurement_json(m));
+    ops.set(at, std::move(ms));
+    return;
+  }
+  for (size_t i = 0; i < drop; ++i) ops.remove(at + "/0");
   const size_t overlap = std::min(before.size() - drop, now.size());
   for (size_t i = 0; i < overlap; ++i)
-    if (!(before[drop + i] == now[i])) ms[drop + i] = measurement_json(now[i]);
-  if (drop > 0) ms.erase(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(drop));
-  while (ms.size() > overlap) ms.erase(ms.end() - 1);  // `now` lost entries at the back
-  for (size_t i = overlap; i < now.size(); ++i) ms.push_back(measurement_json(now[i]));
+    if (!(before[drop + i] == now[i])) ops.replace(fmt::format("{}/{}", at, i), measurement_json(now[i]));
+  for (size_t i = before.size() - drop; i > overlap; --i) ops.remove(fmt::format("{}/{}", at, i - 1));
+  for (size_t i = overlap; i < now.size(); ++i) ops.set(at + "/-", measurement_json(now[i]));
 }
 
 }  // namespace
 
 json AnalysisRun::status_json() const {
   json out = json::object();
-  update_status_json(out, nullptr);
+  out["phase"] = to_string(status_.phase);
+  if (!status_.message.empty()) out["message"] = status_.message;
+  if (status_.started_at) out["startedAt"] = format_time(*status_.started_at);
+  if (status_.completed_at) out["completedAt"] = format_time(*status_.completed_at);
+  json results = json::array();
+  for (const auto& r : status_.metric_results) results.push_back(metric_result_json(r));
+  out["metricResults"] = std::move(results);
+  out["runSummary"] = summary_json(status_.run_summary);
+  if (status_.dry_run_summary.count > 0) out["dryRunSummary"] = summary_json(status_.dry_run_summary);
   return out;
 }
 
-void AnalysisRun::update_status_json(json& out, const RunStatus* before) const {
-  if (!out.is_object() || (before && before->metric_results.size() != status_.metric_results.size())) {
-    out = json::object();
-    before = nullptr;
-  }
-  put(out, "phase", true, to_string(status_.phase));
-  put(out, "message", !status_.message.empty(), status_.message);
-  put_time(out, "startedAt", status_.started_at, before ? before->started_at : std::nullopt);
-  put_time(out, "completedAt", status_.completed_at, before ? before->completed_at : std::nullopt);
-  json& results = out["metricResults"];
-  if (!before || !results.is_array() || results.size() != status_.metric_results.size()) {
-    results = json::array();
-    for (const auto& r : status_.metric_results) results.push_back(metric_result_json(r));
+json AnalysisRun::status_patch(const RunStatus& b, const std::string& prefix) const {
+  Ops ops;
+  const RunStatus& s = status_;
+  if (s.phase != b.phase) ops.set(prefix + "/phase", to_string(s.phase));
+  ops.field([&] { return prefix + "/message"; }, !s.message.empty(), !b.message.empty(), s.message != b.message,
+            [&] { return s.message; });
+  time_field(ops, prefix, "startedAt", s.started_at, &b.started_at);
+  time_field(ops, prefix, "completedAt", s.completed_at, &b.completed_at);
+  if (s.metric_results.size() != b.metric_results.size()) {
+    json results = json::array();
+    for (const auto& r : s.metric_results) results.push_back(metric_result_json(r));
+    ops.set(prefix + "/metricResults", std::move(results));
   } else {
-    for (size_t i = 0; i < status_.metric_results.size(); ++i) {
-      const MetricResult& r = status_.metric_results[i];
-      const MetricResult& b = before->metric_results[i];
-      json& jr = results[i];
-      if (!jr.is_object() || r.name != b.name) {
-        jr = metric_result_json(r);
+    for (size_t i = 0; i < s.metric_results.size(); ++i) {
+      const std::string at = fmt::format("{}/metricResults/{}", prefix, i);
+      const MetricResult& r = s.metric_results[i];
+      const MetricResult& was = b.metric_results[i];
+      if (r.name != was.name) {
+        ops.set(at, metric_result_json(r));
         continue;
       }
-      put_metric_fields(jr, r, &b);
-      update_measurements(jr["measurements"], r.measurements, b.measurements);
+      metric_fields(ops, at, r, &was);
+      measurement_ops(ops, at + "/measurements", r.measurements, was.measurements);
     }
   }
-  if (!before || !(before->run_summary == status_.run_summary) || !out.contains("runSummary"))
-    out["runSummary"] = summary_json(status_.run_summary);
-  if (status_.dry_run_summary.count > 0) {
-    if (!before || !(before->dry_run_summary == status_.dry_run_summary) || !out.contains("dryRunSummary"))
-      out["dryRunSummary"] = summary_json(status_.dry_run_summary);
-  } else {
-    out.erase("dryRunSummary");
-  }
+  if (!(s.run_summary == b.run_summary)) ops.set(prefix + "/runSummary", summary_json(s.run_summary));
+  ops.field([&] { return prefix + "/dryRunSummary"; }, s.dry_run_summary.count > 0, b.dry_run_summary.count > 0,
+            !(s.dry_run_summary == b.dry_run_summary), [&] { return summary_json(s.dry_run_summary); });
+  return std::move(ops.ops);
+}
+
+void AnalysisRun::update_status_json(json& out, const RunStatus* before) const {
+  if (before && out.is_object() && patch::apply_json_patch(out, status_patch(*before, "")).ok()) return;
+  out = status_json();
 }
 
 Result<RunStatus> AnalysisRun::status_from_json(const json& st) {

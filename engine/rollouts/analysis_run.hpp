@@ -157,9 +157,13 @@ class AnalysisRun {
 
   // status <-> AnalysisRun .status JSON (times as RFC 3339).
   nlohmann::json status_json() const;
-  // Edits `out`, the status_json() of a run whose status was `before`, into status_json()
-  // of this run, rendering only what changed (appended measurements, counters): the
-  // reconcile loop's hot path. `before` null renders everything.
+  // JSON Patch (RFC 6902) operations, at `prefix` ("/status" for an object), that turn the
+  // status_json() of a run whose status was `before` into status_json() of this run,
+  // rendering only what changed (appended measurements, counters): what the controller
+  // sends. Empty when nothing changed.
+  nlohmann::json status_patch(const RunStatus& before, const std::string& prefix) const;
+  // Applies status_patch(*before) to `out`, the status_json() of `before` (re-renders all
+  // when `before` is null or `out` is not that rendering).
   void update_status_json(nlohmann::json& out, const RunStatus* before) const;
   static Result<RunStatus> status_from_json(const nlohmann::json& status);
 

@@ -1495,19 +1495,20 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   obj = client.find(key);  // a provider may have written (a `job` metric creates a Job)
   if (!obj) return result;
   if (continuing && run.status() == before) return result;  // nothing to write
-  json new_status;
   if (continuing) {
-    new_status = status;  // the rendering of `before`: edit only what changed
-    run.update_status_json(new_status, &before);
+    // The stored status is the rendering of `before`: send only what changed (upstream
+    // persists the status as a patch too, analysis/sync.go persistAnalysisRunStatus).
+    auto patched = client.patch_status(key, model::PatchType::JsonPatch, run.status_patch(before, "/status"));
+    const json* written_rv = patched ? metadata_field(*patched, "resourceVersion") : nullptr;
+    cached.written_rv = written_rv && written_rv->is_string() ? written_rv->get<std::string>() : "";
   } else {
-    new_status = run.status_json();
+    json new_status = run.status_json();
+    if (new_status == status) {
+      cached.written_rv = rv;
+      return result;
+    }
+    cached.written_rv = write_status(client, *obj, std::move(new_status));
   }
-  if (new_status == status) {
-    cached.written_rv = rv;
-    return result;
-  }
-  auto written = write_status(client, *obj, std::move(new_status));
-  cached.written_rv = written;
   if (run.completed()) {
     result.events.push_back(fmt::format("AnalysisRun{}: analysis completed {}",
                                         run.status().phase == AnalysisPhase::Successful ? "Completed" : "Failed",

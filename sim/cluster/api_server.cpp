@@ -1,5 +1,7 @@
 #include "sim/cluster/api_server.hpp"
 
+#include <utility>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -47,6 +49,9 @@ ApiResult<Object> ApiClient::create(Object obj) { return server_->create(std::mo
 ApiResult<Object> ApiClient::update(Object obj) { return server_->update(std::move(obj), actor_); }
 ApiResult<Object> ApiClient::update_status(Object obj) {
   return server_->update_status(std::move(obj), actor_);
+}
+ApiResult<Object> ApiClient::patch_status(const ObjectKey& key, model::PatchType type, const json& p) {
+  return server_->patch_status(key, type, p, actor_);
 }
 ApiResult<Object> ApiClient::patch(const ObjectKey& key, model::PatchType type, const json& p) {
   return server_->patch(key, type, p, actor_);
@@ -529,10 +534,20 @@ ApiResult<Object> ApiServer::update_status(Object obj, std::string_view actor) {
 
 ApiResult<Object> ApiServer::patch(const ObjectKey& raw_key, model::PatchType type,
                                    const json& p, std::string_view actor) {
+  return patch_object(raw_key, type, p, actor, false);
+}
+
+ApiResult<Object> ApiServer::patch_status(const ObjectKey& raw_key, model::PatchType type,
+                                          const json& p, std::string_view actor) {
+  return patch_object(raw_key, type, p, actor, true);
+}
+
+ApiResult<Object> ApiServer::patch_object(const ObjectKey& raw_key, model::PatchType type,
+                                          const json& p, std::string_view actor, bool status_write) {
   ObjectKey key = normalize(raw_key);
   auto it = objects_.find(key);
   if (it == objects_.end()) return not_found(key);
-  json body = it->second->obj.body();
+  json body = std::as_const(it->second->obj).body();
   switch (type) {
     case model::PatchType::Merge:
       patch::apply_merge_patch(body, p);
@@ -563,7 +578,8 @@ ApiResult<Object> ApiServer::patch(const ObjectKey& raw_key, model::PatchType ty
                      fmt::format("the name of the object ({}) does not match the name on the URL "
                                  "({})",
                                  next.name(), key.name));
-  return write(std::move(next), it->second.get(), "api.patch", actor, false, nullptr);
+  return write(std::move(next), it->second.get(), status_write ? "api.patch_status" : "api.patch", actor,
+               status_write, nullptr);
 }
 
 ApiResult<Object> ApiServer::apply(Object obj, const model::ApplyOptions& opts,

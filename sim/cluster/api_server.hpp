@@ -68,6 +68,8 @@ class ApiClient final : public model::ClusterClient {
   model::ApiResult<model::Object> update_status(model::Object obj) override;
   model::ApiResult<model::Object> patch(const model::ObjectKey& key, model::PatchType type,
                                         const nlohmann::json& patch) override;
+  model::ApiResult<model::Object> patch_status(const model::ObjectKey& key, model::PatchType type,
+                                               const nlohmann::json& patch) override;
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions& opts) override;
   model::ApiResult<bool> remove(const model::ObjectKey& key,
                                 const model::DeleteOptions& opts) override;
@@ -101,6 +103,9 @@ class ApiServer {
   model::ApiResult<model::Object> update_status(model::Object obj, std::string_view actor);
   model::ApiResult<model::Object> patch(const model::ObjectKey& key, model::PatchType type,
                                         const nlohmann::json& patch, std::string_view actor);
+  // The status subresource: the patch applies to the whole object, only its status is kept.
+  model::ApiResult<model::Object> patch_status(const model::ObjectKey& key, model::PatchType type,
+                                               const nlohmann::json& patch, std::string_view actor);
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions& opts,
                                         std::string_view actor);
   // true: the object is gone now; false: it is terminating (finalizers, foreground deletion).
@@ -125,6 +130,9 @@ class ApiServer {
   struct FieldOwners;
 
   model::ObjectKey normalize(model::ObjectKey key) const;
+  model::ApiResult<model::Object> patch_object(const model::ObjectKey& key, model::PatchType type,
+                                               const nlohmann::json& patch, std::string_view actor,
+                                               bool status_write);
   model::ApiResult<model::Object> write(model::Object next, const Stored* old, std::string_view verb,
                                         std::string_view actor, bool status_write,
                                         const std::string* apply_manager);

@@ -13,6 +13,7 @@
 
 #include "engine/model/cluster_client.hpp"
 #include "engine/model/manifest_loader.hpp"
+#include "engine/patch/patch.hpp"
 #include "engine/rollouts/rollout_controller.hpp"
 #include "engine/rollouts/sequence_provider.hpp"
 
@@ -95,6 +96,24 @@ class FakeCluster : public model::ClusterClient {
     if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
     it->second.body().merge_patch(patch);
     it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    writes_.push_back(key);
+    it->second.freeze();
+    return it->second;
+  }
+  // In place (the stand-in keeps no history): a JSON patch that fails half-way leaves the
+  // operations before the failing one applied.
+  model::ApiResult<model::Object> patch_status(const model::ObjectKey& key, model::PatchType type,
+                                               const nlohmann::json& patch) override {
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
+    nlohmann::json& body = it->second.body();
+    if (type == model::PatchType::JsonPatch) {
+      if (auto r = patch::apply_json_patch_in_place(body, patch); !r.ok())
+        return unexpected(model::ApiError{"Invalid", 422, r.error().message});
+    } else {
+      body.merge_patch(patch);
+    }
+    body["metadata"]["resourceVersion"] = std::to_string(++rv_);
     writes_.push_back(key);
     it->second.freeze();
     return it->second;
