@@ -105,6 +105,31 @@ TEST(ApiServer, GenerationMovesOnSpecChangesOnly) {
   EXPECT_EQ(again->body()["metadata"]["resourceVersion"], f.api().get(d->key())->body()["metadata"]["resourceVersion"]);
 }
 
+// PATCH on the status subresource (kubectl patch --subresource=status): the patch is written
+// against the whole object, only the status changes, and the spec generation stays.
+TEST(ApiServer, StatusPatchChangesOnlyTheStatus) {
+  Fixture f;
+  auto kubectl = f.cluster->client("kubectl");
+  auto d = kubectl.create(obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
+    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})"));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  auto patched = kubectl.patch_status(d->key(), model::PatchType::JsonPatch, json::parse(R"([
+    {"op":"add","path":"/status","value":{"observedGeneration":1,"conditions":[]}},
+    {"op":"add","path":"/status/conditions/-","value":{"type":"Available","status":"True"}},
+    {"op":"replace","path":"/spec/replicas","value":9}])"));
+  ASSERT_TRUE(patched.ok()) << patched.error().message;
+  EXPECT_EQ(patched->body()["status"]["conditions"][0]["type"], "Available");
+  EXPECT_EQ(patched->body()["spec"]["replicas"], 1);  // not the status: ignored
+  EXPECT_EQ(patched->body()["metadata"]["generation"], 1);
+  EXPECT_NE(patched->body()["metadata"]["resourceVersion"], d->body()["metadata"]["resourceVersion"]);
+  auto bad = kubectl.patch_status(d->key(), model::PatchType::JsonPatch,
+                                  json::parse(R"([{"op":"remove","path":"/status/missing"}])"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().reason, "Invalid");
+  EXPECT_EQ(f.api().get(d->key())->body()["status"]["conditions"].size(), 1u);  // unchanged
+}
+
 TEST(ApiServer, AppliesDeploymentAndServiceDefaults) {
   Fixture f;
   auto kubectl = f.cluster->client("kubectl");

@@ -132,3 +132,16 @@ TEST(JsonPatch, PointerUnescapesTildeOneBeforeTildeZero) {
   EXPECT_TRUE(parse_json_pointer("")->empty());
   EXPECT_FALSE(parse_json_pointer("a").ok());
 }
+
+TEST(JsonPatch, InPlaceAppliesWithoutACopyAndKeepsEarlierOperationsOnError) {
+  json doc = {{"a", json::array({1, 2})}};
+  ASSERT_TRUE(apply_json_patch_in_place(doc, json::parse(R"([{"op":"add","path":"/a/-","value":3},{"op":"remove","path":"/a/0"}])")).ok());
+  EXPECT_EQ(doc, json::parse(R"({"a":[2,3]})"));
+  auto r = apply_json_patch_in_place(doc, json::parse(R"([{"op":"add","path":"/b","value":1},{"op":"remove","path":"/zz"}])"));
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(doc, json::parse(R"({"a":[2,3],"b":1})"));  // the first operation stays applied
+  // The atomic form leaves the target untouched.
+  json atomic = {{"a", 1}};
+  EXPECT_FALSE(apply_json_patch(atomic, json::parse(R"([{"op":"add","path":"/b","value":1},{"op":"remove","path":"/zz"}])")).ok());
+  EXPECT_EQ(atomic, json::parse(R"({"a":1})"));
+}
