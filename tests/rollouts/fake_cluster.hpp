@@ -67,16 +67,20 @@ class FakeCluster : public model::ClusterClient {
       auto f = b.find(k);
       return f == b.end() ? kNull : *f;
     };
-    nlohmann::json status = field(it->second.body(), "status");
-    const bool spec_changed = field(it->second.body(), "spec") != field(obj.body(), "spec");
-    int generation = it->second.body()["metadata"].value("generation", 1);
-    if (status.is_null()) obj.body().erase("status");
-    else obj.body()["status"] = status;
-    obj.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    obj.body()["metadata"]["generation"] = generation + (spec_changed ? 1 : 0);
-    it->second = obj;
-    writes_.push_back(obj.key());
-    return obj;
+    // Read the stored object through const: it may share its body with the caller's copy.
+    const nlohmann::json& stored = std::as_const(it->second).body();
+    const bool spec_changed = field(stored, "spec") != field(std::as_const(obj).body(), "spec");
+    const nlohmann::json& md = field(stored, "metadata");
+    const int generation = md.is_object() ? md.value("generation", 1) : 1;
+    nlohmann::json& body = obj.body();
+    if (const nlohmann::json& status = field(stored, "status"); status.is_null()) body.erase("status");
+    else body["status"] = status;
+    body["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    body["metadata"]["generation"] = generation + (spec_changed ? 1 : 0);
+    it->second = std::move(obj);
+    it->second.freeze();
+    writes_.push_back(it->first);
+    return it->second;
   }
   model::ApiResult<model::Object> update_status(model::Object obj) override {
     auto it = objects_.find(obj.key());
