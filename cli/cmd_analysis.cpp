@@ -5,11 +5,11 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/input.hpp"
 #include "engine/model/manifest_loader.hpp"
 #include "engine/model/yaml_loader.hpp"
 #include "engine/rollouts/analysis_run.hpp"
@@ -64,7 +64,7 @@ bool load_measurements(const std::string& path, const std::vector<std::string>& 
       }
       if (has_e) {
         const json& e = item["error"];
-        provider.add(name, ProviderResult::failure(e.is_string() ? e.get<std::string>() : e.dump()));
+        provider.add(name, ProviderResult::failure(e.is_string() ? e.get<std::string>() : dump_json(e, -1)));
       } else {
         provider.add(name, ProviderResult::of(item["value"]));
       }
@@ -95,17 +95,10 @@ void register_analysis(CLI::App& app, Context& ctx) {
   cmd->add_option("--template", opts->name, "Template name when the file holds several");
   cmd->add_option("-o,--output", opts->output, "text|json")->capture_default_str();
   cmd->callback([opts, &ctx] {
-    if (!check_output_format(opts->output, "text,json")) {
-      ctx.exit_code = kInputError;
-      return;
-    }
+    if (!output_format_ok(opts->output, "text,json", ctx)) return;
     model::Diagnostics diags;
-    auto finish_input_error = [&] {
-      std::fputs(diags.format().c_str(), stderr);
-      ctx.exit_code = kInputError;
-    };
     auto objects = model::load_manifests(opts->file, diags);
-    if (diags.has_errors()) return finish_input_error();
+    if (diags.has_errors()) return fail_input(diags, ctx);
     std::vector<rollouts::AnalysisTemplate> templates;
     for (const auto& obj : objects) {
       auto k = obj.known_kind();
@@ -114,7 +107,7 @@ void register_analysis(CLI::App& app, Context& ctx) {
         continue;
       if (auto t = rollouts::parse_analysis_template(obj, diags)) templates.push_back(std::move(*t));
     }
-    if (diags.has_errors()) return finish_input_error();
+    if (diags.has_errors()) return fail_input(diags, ctx);
     const rollouts::AnalysisTemplate* main = nullptr;
     for (const auto& t : templates)
       if (opts->name.empty() || t.name == opts->name) {
@@ -125,7 +118,7 @@ void register_analysis(CLI::App& app, Context& ctx) {
       diags.error({opts->file, 0, 0}, "analysis-template-missing",
                   opts->name.empty() ? "the file has no AnalysisTemplate or ClusterAnalysisTemplate"
                                      : fmt::format("no template named \"{}\"", opts->name));
-      return finish_input_error();
+      return fail_input(diags, ctx);
     }
     auto lookup = [&](const rollouts::TemplateRef& ref) -> const rollouts::AnalysisTemplate* {
       for (const auto& t : templates)
@@ -138,7 +131,7 @@ void register_analysis(CLI::App& app, Context& ctx) {
       if (!nested) {
         diags.error(main->pos, "analysis-template-missing",
                     nested.error().message + " (put nested templates in the same file)");
-        return finish_input_error();
+        return fail_input(diags, ctx);
       }
       for (const auto* t : *nested)
         if (t != main) all.push_back(t);
@@ -148,7 +141,7 @@ void register_analysis(CLI::App& app, Context& ctx) {
       auto eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) {
         diags.error({"--arg", 0, 0}, "usage", fmt::format("--arg expects K=V, got \"{}\"", kv));
-        return finish_input_error();
+        return fail_input(diags, ctx);
       }
       rollouts::Arg a;
       a.name = kv.substr(0, eq);
@@ -159,7 +152,7 @@ void register_analysis(CLI::App& app, Context& ctx) {
     if (!args) {
       diags.error(main->pos, args.error().code,
                   args.error().message + " (pass it with --arg NAME=VALUE)");
-      return finish_input_error();
+      return fail_input(diags, ctx);
     }
     rollouts::AnalysisSpec merged;
     for (const auto* t : all) {
@@ -179,7 +172,7 @@ void register_analysis(CLI::App& app, Context& ctx) {
       merged.retention.insert(merged.retention.end(), t->spec.retention.begin(),
                               t->spec.retention.end());
     }
-    if (diags.has_errors()) return finish_input_error();
+    if (diags.has_errors()) return fail_input(diags, ctx);
     auto spec = rollouts::build_run_spec(
         merged, *args, [](const rollouts::Arg& a) -> Result<std::string> {
           return fail("args-unresolved",
@@ -189,11 +182,11 @@ void register_analysis(CLI::App& app, Context& ctx) {
         });
     if (!spec) {
       diags.error(main->pos, spec.error().code, spec.error().message);
-      return finish_input_error();
+      return fail_input(diags, ctx);
     }
     rollouts::SequenceProvider provider;
     if (!load_measurements(opts->measurements, merged.metric_names, provider, diags))
-      return finish_input_error();
+      return fail_input(diags, ctx);
 
     rollouts::AnalysisRun run(std::move(*spec));
     rollouts::run_to_completion(run, provider, sim::kSimStart, sim::kSimStart + sim::hours(24 * 365));
@@ -220,7 +213,7 @@ void register_analysis(CLI::App& app, Context& ctx) {
                            {"measurements", std::move(ms)}});
       }
       out["metrics"] = std::move(metrics);
-      write_output("-", out.dump(2) + "\n");
+      write_output("-", dump_json(out, 2) + "\n");
     } else {
       std::string text = fmt::format("AnalysisRun {}: {}\n", main->name, rollouts::to_string(st.phase));
       if (!st.message.empty()) text += fmt::format("  {}\n", st.message);

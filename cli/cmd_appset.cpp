@@ -102,7 +102,7 @@ void register_appset(CLI::App& app, Context& ctx) {
       nlohmann::json list = nlohmann::json::array();
       for (const auto& a : *apps)
         list.push_back({{"name", a.name}, {"params", *a.params}, {"application", *a.application}});
-      write_output("-", nlohmann::json{{"applications", list}}.dump(2) + "\n");
+      write_output("-", dump_json(nlohmann::json{{"applications", list}}, 2) + "\n");
     } else {
       std::string out;
       for (const auto& a : *apps) {

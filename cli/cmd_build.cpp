@@ -44,7 +44,7 @@ void register_build(CLI::App& app, Context& ctx) {
       nlohmann::json list = {{"apiVersion", "v1"}, {"kind", "List"},
                              {"items", nlohmann::json::array()}};
       for (const auto& o : *result) list["items"].push_back(o.body());
-      write_output("-", list.dump(4) + "\n");
+      write_output("-", dump_json(list, 4) + "\n");
     } else {
       write_output("-", model::to_yaml_stream(*result));
     }

@@ -80,7 +80,7 @@ void register_canary(CLI::App& app, Context& ctx) {
                             {"replicas", plan.replicas},
                             {"steps", std::move(steps)},
                             {"warnings", plan.warnings}};
-      write_output("-", out.dump(2) + "\n");
+      write_output("-", dump_json(out, 2) + "\n");
     } else {
       std::string text = fmt::format("Rollout {} ({} replicas)\n", plan.rollout, plan.replicas);
       text += fmt::format("  {:>3}  {:<36} {:>6} {:>7} {:>7}  {}\n", "#", "step", "weight", "canary",

@@ -55,7 +55,7 @@ void register_health(CLI::App& app, Context& ctx) {
     if (opts->output == "json") {
       nlohmann::json out = {{"resources", resources},
                             {"status", std::string(health::to_string(overall))}};
-      write_output("-", out.dump(2) + "\n");
+      write_output("-", dump_json(out, 2) + "\n");
     } else {
       std::string text;
       for (const auto& r : resources) {

@@ -78,7 +78,9 @@ void register_image_policy(CLI::App& app, Context& ctx) {
       std::string text;
       if (model::read_text_file(opts->tags_file, text, diags)) tag_list = read_tags(text);
     }
-    auto objects = model::load_manifests(opts->file, diags, model::LoadOptions{.recursive = false});
+    model::LoadOptions load;  // named, not designated: GCC 12 -Wextra warns on the omitted fields
+    load.recursive = false;
+    auto objects = model::load_manifests(opts->file, diags, load);
     auto policies = objects_of_kind(objects, model::Kind::ImagePolicy);
     const model::Object* policy = policies.empty() ? nullptr : policies[0];
     size_t found = policies.size();
@@ -126,7 +128,7 @@ void register_image_policy(CLI::App& app, Context& ctx) {
       }
     }
     if (opts->output == "json") {
-      write_output("-", out.dump(2) + "\n");
+      write_output("-", dump_json(out, 2) + "\n");
     } else {
       std::string who = "ImagePolicy " + (spec->ns.empty() ? "" : spec->ns + "/") + spec->name;
       std::string text;

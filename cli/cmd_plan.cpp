@@ -532,7 +532,7 @@ void register_plan(CLI::App& app, Context& ctx) {
         fail_input(diags, ctx);
         return;
       }
-      if (opts->output == "json") write_output("-", r.json.dump(2) + "\n");
+      if (opts->output == "json") write_output("-", dump_json(r.json, 2) + "\n");
       else write_output("-", r.text);
       ctx.exit_code = r.errors ? kInputError : kOk;
       return;
@@ -556,7 +556,7 @@ void register_plan(CLI::App& app, Context& ctx) {
     s.revision = opts->revision;
     s.compute_diffs = true;
     auto plan = argocd::plan_sync(desired, live, s);
-    if (opts->output == "json") write_output("-", plan_json(plan).dump(2) + "\n");
+    if (opts->output == "json") write_output("-", dump_json(plan_json(plan), 2) + "\n");
     else write_output("-", plan_text(plan, ctx.color));
     ctx.exit_code = plan.errors.empty() ? kOk : kInputError;
   });

@@ -54,7 +54,7 @@ void register_semver(CLI::App& app, Context& ctx) {
       std::fprintf(stderr, "rehearse semver: invalid constraint: %s\n", constraint.error().message.c_str());
     }
     if (opts->output == "json") {
-      write_output("-", out.dump(2) + "\n");
+      write_output("-", dump_json(out, 2) + "\n");
     } else if (constraint.ok()) {
       std::string text = "constraint " + opts->constraint + "\n";
       if (!opts->versions.empty()) {

@@ -174,9 +174,9 @@ void register_setters(CLI::App& app, Context& ctx) {
                            {"new", c.new_value}, {"marker", c.setter}});
       nlohmann::json files_json = nlohmann::json::array();
       for (const auto& f : run.files) files_json.push_back(f.path);
-      out = nlohmann::json{{"changes", changes}, {"files", files_json}, {"skipped", run.problem_files},
-                           {"written", opts->write}}
-                .dump(2) +
+      out = dump_json(nlohmann::json{{"changes", changes}, {"files", files_json}, {"skipped", run.problem_files},
+                                     {"written", opts->write}},
+                      2) +
             "\n";
     } else {
       for (const auto& f : run.files) out += image::unified_diff(f.path, f.before, f.after);

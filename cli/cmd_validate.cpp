@@ -42,7 +42,7 @@ void register_validate(CLI::App& app, Context& ctx) {
     if (opts->output == "json") {
       nlohmann::json out = {{"objects", objects}, {"errors", nlohmann::json::array()}};
       for (const auto& d : diags.items()) out["errors"].push_back(d.format());
-      write_output("-", out.dump(2) + "\n");
+      write_output("-", dump_json(out, 2) + "\n");
     } else {
       std::printf("%zu objects loaded, %zu problems\n", count, diags.size());
     }

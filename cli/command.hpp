@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <iosfwd>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 namespace CLI {
@@ -41,5 +42,10 @@ bool check_output_format(const std::string& value, const std::string& allowed);
 // check_output_format that also sets ctx.exit_code to kInputError when `value` is not allowed;
 // a callback starts with `if (!output_format_ok(opts->output, "text,json", ctx)) return;`.
 bool output_format_ok(const std::string& value, const std::string& allowed, Context& ctx);
+
+// `j` as JSON text, as j.dump(indent) writes it, except that bytes that are not valid UTF-8
+// become U+FFFD instead of throwing: strings from disk (file and directory names) and from the
+// command line are not checked. Every -o json / JSON report goes through this.
+std::string dump_json(const nlohmann::json& j, int indent);
 
 }  // namespace rehearse::cli

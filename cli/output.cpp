@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/command.hpp"
@@ -58,6 +59,10 @@ bool output_format_ok(const std::string& value, const std::string& allowed, Cont
   if (check_output_format(value, allowed)) return true;
   ctx.exit_code = kInputError;
   return false;
+}
+
+std::string dump_json(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace rehearse::cli

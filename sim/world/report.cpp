@@ -115,7 +115,8 @@ std::string format_json_report(const std::vector<ScenarioOutcome>& outcomes) {
     scenarios.push_back(std::move(s));
   }
   json out = {{"scenarios", scenarios}, {"passed", passed}, {"failed", failed}};
-  return out.dump(2) + "\n";
+  // File names come from disk and need not be UTF-8: bad bytes become U+FFFD.
+  return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string format_junit_report(const std::vector<ScenarioOutcome>& outcomes) {
