@@ -709,7 +709,7 @@ DiffResult compare(const json& desired, const json& live, std::string_view group
     return false;
   };
   const bool rewrites = needs_rewrite(desired) || needs_rewrite(live);
-  Comparer c{out.paths};
+  Comparer c{out.paths, false, false, false, {}};
   if (!rules_apply && !rewrites) {
     // Only dropping normalizations apply: compare in place.
     if (!last.is_null()) normalize(last, group, kind, options.ignore_status);

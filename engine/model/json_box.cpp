@@ -25,7 +25,15 @@ JsonBox::JsonBox(JsonBox&& other) noexcept : p_(std::exchange(other.p_, shared_n
   other.frozen_ = true;
 }
 JsonBox& JsonBox::operator=(const JsonBox& other) {
-  if (this == &other) return *this;
+  if (this == &other || p_ == other.p_) return *this;
+  if (p_.use_count() == 1) {
+    // This box owns its document alone, and references into it may be held (a reference
+    // to the root taken before the assignment must see the new value, as it did before
+    // copy-on-write): assign in place. Boxes with outstanding mutable references are
+    // always alone (they unshared first), so they take this path.
+    *p_ = *other.p_;
+    return *this;
+  }
   p_ = other.frozen_ ? other.p_ : std::make_shared<nlohmann::json>(*other.p_);
   frozen_ = true;
   return *this;

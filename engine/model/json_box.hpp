@@ -9,10 +9,10 @@
 // first. A box that handed out a mutable reference since it was made or last frozen is not
 // shared: copying it deep-copies, because that reference may still be written through.
 //
-// What sharing changes for callers: a const reference into a box stays valid only while
-// the box is not edited (as before) AND it was taken after the last edit; editing a shared
-// box moves the box to a private copy, so a const reference taken before the edit keeps
-// pointing at the shared version.
+// What sharing changes for callers: editing a shared box moves it to a private copy, so a
+// const reference taken before the edit keeps pointing at the shared version (valid while
+// another holder keeps it). Copy-assigning a box that owns its document alone assigns in
+// place, so references to its root keep seeing its value, as before copy-on-write.
 
 #include <memory>
 #include <nlohmann/json_fwd.hpp>

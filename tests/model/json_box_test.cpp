@@ -37,8 +37,24 @@ TEST(JsonBox, ABoxWithAnOutstandingMutableReferenceIsDeepCopied) {
   c = a;
   EXPECT_FALSE(c.shares_with(a));
   a.freeze();
-  c = a;
-  EXPECT_TRUE(c.shares_with(a));
+  JsonBox d;  // holds the shared null: assignment shares a frozen source
+  d = a;
+  EXPECT_TRUE(d.shares_with(a));
+}
+
+// Found by ASan in the Deployment controller: `const json& b = d.body(); ... d = updated;`
+// then reading b. A box that owns its document alone is assigned in place, so a reference
+// to its root keeps seeing its (new) value, as before copy-on-write.
+TEST(JsonBox, AssigningToABoxThatOwnsItsDocumentKeepsRootReferencesValid) {
+  JsonBox stored(json{{"rv", 1}});
+  stored.freeze();
+  JsonBox mine = stored;         // shares
+  const json& root = *mine;      // unshares: mine owns a copy
+  JsonBox newer(json{{"rv", 2}});
+  newer.freeze();
+  mine = newer;                  // in place
+  EXPECT_EQ(root["rv"], 2);
+  EXPECT_EQ((*std::as_const(stored))["rv"], 1);
 }
 
 TEST(JsonBox, EmptyAndMovedFromBoxesHoldNullAndNeverWriteTheSharedNull) {

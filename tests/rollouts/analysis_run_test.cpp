@@ -521,7 +521,9 @@ TEST(StatusTime, MatchesTheKernelFormatterAndParser) {
     auto kernel = sim::parse_rfc3339(s);
     auto ours = parse_status_time(s);
     ASSERT_EQ(static_cast<bool>(kernel), ours.has_value()) << s;
-    if (ours) EXPECT_EQ(*ours, *kernel) << s;
+    if (ours) {
+      EXPECT_EQ(*ours, *kernel) << s;
+    }
   }
   EXPECT_FALSE(parse_status_time("yesterday").has_value());
 }

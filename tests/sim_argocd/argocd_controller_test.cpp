@@ -337,7 +337,9 @@ TEST(Prune, AutomatedPruneDeletesWithForegroundPropagationButKeepsPruneFalse) {
   EXPECT_NE(h.live("", "ConfigMap", "keep"), nullptr);
   ASSERT_EQ(h.count("argocd.prune", "ConfigMap/apps/b"), 1);
   for (const auto& [t, e] : h.events) {
-    if (e["kind"] == "argocd.prune") EXPECT_EQ(e["details"]["propagation"], "foreground");
+    if (e["kind"] == "argocd.prune") {
+      EXPECT_EQ(e["details"]["propagation"], "foreground");
+    }
   }
   const ResourceResult* r = h.state().find({"", "ConfigMap", "apps", "keep"}, SyncPhase::Sync);
   ASSERT_NE(r, nullptr);
