@@ -129,5 +129,7 @@ BENCHMARK(BM_Rollouts_CanaryTimeline)
     ->Args({5, 4})
     ->Args({20, 4})
     ->Args({100, 4})
+    ->Args({200, 4})
+    ->Args({50, 24})
     ->Args({200, 24})
     ->Unit(benchmark::kMillisecond)->Iterations(1);
