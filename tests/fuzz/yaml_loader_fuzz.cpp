@@ -1,9 +1,13 @@
 // Fuzzes YAML -> JSON conversion and manifest loading: any input must end in objects or
-// diagnostics, never a crash, hang or sanitizer report.
+// diagnostics, never a crash, hang or sanitizer report. Loaded objects must also dump as
+// JSON with nlohmann's strict default (which throws on invalid UTF-8): every output path
+// relies on the loader handing out valid UTF-8 only.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/model/manifest_loader.hpp"
 
@@ -13,7 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rehearse::model::LoadOptions opts;
   opts.limits.max_nodes = 100'000;
   auto objs = rehearse::model::load_manifests_text(text, "fuzz.yaml", diags, opts);
-  for (const auto& o : objs) (void)o.pos_of("/metadata/name");
+  for (const auto& o : objs) {
+    (void)o.pos_of("/metadata/name");
+    (void)o.body().dump();
+  }
   (void)diags.format();
   return 0;
 }
