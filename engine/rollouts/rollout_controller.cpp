@@ -534,7 +534,7 @@ void terminate_run(Pass& p, const std::string& name) {
   const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, name});
   if (!run) return;
   const std::string phase = run_phase(*run);
-  if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive") return;
+  if (auto p = analysis_phase_from(phase); p && is_completed(*p)) return;
   if (field(field(run->body(), "spec"), "terminate") == true) return;
   json body = run->body();
   body["spec"]["terminate"] = true;

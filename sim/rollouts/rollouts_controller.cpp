@@ -519,7 +519,7 @@ class RolloutsController : public SimController {
         }
       }
     const std::string phase = field(st, "phase").is_string() ? field(st, "phase").get<std::string>() : "";
-    if (phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive")
+    if (auto p = rollouts::analysis_phase_from(phase); p && rollouts::is_completed(*p))
       delete_pending_jobs(ns + "/" + name + "/");
     obj = api.find(k);
     if (!obj) return ReconcileResult::done();

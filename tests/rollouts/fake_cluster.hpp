@@ -277,7 +277,8 @@ struct Sim {
     return ph != st->end() && ph->is_string() ? ph->get<std::string>() : "";
   }
   static bool is_completed(const std::string& phase) {
-    return phase == "Successful" || phase == "Failed" || phase == "Error" || phase == "Inconclusive";
+    auto p = analysis_phase_from(phase);
+    return p && rollouts::is_completed(*p);
   }
   // Applies the watch rules to the writes of one reconcile.
   void dispatch_writes(const std::string& reconciled_ns, bool replica_sets_changed) {
