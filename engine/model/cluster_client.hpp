@@ -79,6 +79,14 @@ class ClusterClient {
   // written against the whole object ("/status/..."), and only the status changes.
   virtual ApiResult<Object> patch_status(const ObjectKey& key, PatchType type,
                                          const nlohmann::json& patch) = 0;
+  // The same write as a status patch, given as an edit of the stored status instead of a
+  // patch document: `edit` receives the stored object's status (an empty object when it has
+  // none) and changes it; nothing else of the object changes. No resourceVersion
+  // precondition. For loops that write a small change to a large status on every pass (an
+  // AnalysisRun appends one measurement per reconcile), where building, reading and freeing
+  // a patch document would cost more than the change.
+  using StatusEdit = std::function<void(nlohmann::json& status)>;
+  virtual ApiResult<Object> edit_status(const ObjectKey& key, const StatusEdit& edit) = 0;
   // kubectl apply: client-side three-way merge with the last-applied annotation, or
   // server-side apply with field ownership. Creates when absent.
   virtual ApiResult<Object> apply(Object obj, const ApplyOptions& opts) = 0;

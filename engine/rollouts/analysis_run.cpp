@@ -8,7 +8,6 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "engine/patch/patch.hpp"
 
 namespace rehearse::rollouts {
 
@@ -533,50 +532,34 @@ json summary_json(const RunSummary& s) {
               {"error", s.error}};
 }
 
-// JSON Patch operations under a prefix ("/status", "/status/metricResults/0", ...). Each
-// field is either set ("add" replaces an existing member) or removed when it was present.
-struct Ops {
-  json ops = json::array();
-  // Built member by member: json's initializer lists cost several times more.
-  void push(const char* op, std::string path, json* value) {
-    json o(json::value_t::object);
-    auto& members = o.get_ref<json::object_t&>();
-    members.emplace("op", op);
-    members.emplace("path", std::move(path));
-    if (value) members.emplace("value", std::move(*value));
-    ops.get_ref<json::array_t&>().push_back(std::move(o));
+// In-place edits of a rendered status object: a field is (re)rendered when it appeared or
+// changed and erased when it disappeared. `render` runs only when a value is written (this
+// runs for every field of every metric on every measurement).
+template <class Render>
+void edit_field(json& obj, const char* key, bool present, bool was, bool changed, const Render& render) {
+  auto& members = obj.get_ref<json::object_t&>();
+  if (present && (changed || !was)) {
+    if (auto it = members.find(key); it != members.end()) it->second = render();
+    else members.emplace(key, render());
+  } else if (!present && was) {
+    if (auto it = members.find(key); it != members.end()) members.erase(it);
   }
-  void set(std::string path, json value) { push("add", std::move(path), &value); }
-  void replace(std::string path, json value) { push("replace", std::move(path), &value); }
-  void remove(std::string path) { push("remove", std::move(path), nullptr); }
-  // A field rendered when `present`; `was` says whether the previous rendering had it.
-  // The path and the value are only built when an operation is emitted (this runs for
-  // every field of every metric on every measurement).
-  template <class Path, class Value>
-  void field(const Path& path, bool present, bool was, bool changed, const Value& value) {
-    if (present && (changed || !was)) set(path(), value());
-    else if (!present && was) remove(path());
-  }
-};
-
-void time_field(Ops& ops, const std::string& at, const char* key, const std::optional<SimTime>& now,
-                const std::optional<SimTime>* before) {
-  auto path = [&] { return at + "/" + key; };
-  if (!before) {
-    if (now) ops.set(path(), format_time(*now));
-    return;
-  }
-  ops.field(path, now.has_value(), before->has_value(), now != *before, [&] { return format_time(*now); });
 }
 
-// The fields of a metric result other than its measurements. `before` null: all of them,
-// as for a new object.
-void metric_fields(Ops& ops, const std::string& at, const MetricResult& r, const MetricResult* b) {
+void edit_time(json& obj, const char* key, const std::optional<SimTime>& now,
+               const std::optional<SimTime>* before) {
+  edit_field(obj, key, now.has_value(), before && before->has_value(), before && now != *before,
+             [&] { return format_time(*now); });
+}
+
+// The fields of a metric result other than its measurements, edited from the rendering of
+// `b` (null: `out` is a new, empty object).
+void edit_metric_fields(json& out, const MetricResult& r, const MetricResult* b) {
   auto num = [&](const char* k, std::int64_t now, std::int64_t was) {
-    if (!b || now != was) ops.set(at + "/" + k, now);
+    edit_field(out, k, true, b != nullptr, now != was, [&] { return now; });
   };
-  if (!b || r.name != b->name) ops.set(at + "/name", r.name);
-  if (!b || r.phase != b->phase) ops.set(at + "/phase", to_string(r.phase));
+  edit_field(out, "name", true, b != nullptr, b && r.name != b->name, [&] { return r.name; });
+  edit_field(out, "phase", true, b != nullptr, b && r.phase != b->phase, [&] { return to_string(r.phase); });
   num("count", r.count, b ? b->count : 0);
   num("successful", r.successful, b ? b->successful : 0);
   num("failed", r.failed, b ? b->failed : 0);
@@ -584,22 +567,19 @@ void metric_fields(Ops& ops, const std::string& at, const MetricResult& r, const
   num("error", r.error, b ? b->error : 0);
   num("consecutiveError", r.consecutive_error, b ? b->consecutive_error : 0);
   num("consecutiveSuccess", r.consecutive_success, b ? b->consecutive_success : 0);
-  auto path = [&](const char* k) { return [&at, k] { return at + "/" + k; }; };
-  ops.field(path("message"), !r.message.empty(), b && !b->message.empty(), b && r.message != b->message,
-            [&] { return r.message; });
-  ops.field(path("phaseReason"), !r.phase_reason.empty(), b && !b->phase_reason.empty(),
-            b && r.phase_reason != b->phase_reason, [&] { return r.phase_reason; });
-  ops.field(path("dryRun"), r.dry_run, b && b->dry_run, false, [] { return true; });
-  time_field(ops, at, "lastFinishedAt", r.last_finished_at, b ? &b->last_finished_at : nullptr);
-  ops.field(path("lastPhase"), r.last_finished_at.has_value(), b && b->last_finished_at.has_value(),
-            b && r.last_phase != b->last_phase, [&] { return to_string(r.last_phase); });
+  edit_field(out, "message", !r.message.empty(), b && !b->message.empty(), b && r.message != b->message,
+             [&] { return r.message; });
+  edit_field(out, "phaseReason", !r.phase_reason.empty(), b && !b->phase_reason.empty(),
+             b && r.phase_reason != b->phase_reason, [&] { return r.phase_reason; });
+  edit_field(out, "dryRun", r.dry_run, b && b->dry_run, false, [] { return true; });
+  edit_time(out, "lastFinishedAt", r.last_finished_at, b ? &b->last_finished_at : nullptr);
+  edit_field(out, "lastPhase", r.last_finished_at.has_value(), b && b->last_finished_at.has_value(),
+             b && r.last_phase != b->last_phase, [&] { return to_string(r.last_phase); });
 }
 
 json metric_result_json(const MetricResult& r) {
-  Ops ops;
-  metric_fields(ops, "", r, nullptr);
   json jr = json::object();
-  for (auto& op : ops.ops) jr[op["path"].get<std::string>().substr(1)] = std::move(op["value"]);
+  edit_metric_fields(jr, r, nullptr);
   json ms = json::array();
   for (const auto& m : r.measurements) ms.push_back(measurement_json(m));
   jr["measurements"] = std::move(ms);
@@ -607,24 +587,35 @@ json metric_result_json(const MetricResult& r) {
 }
 
 // History is trimmed at the front and grows at the back, so the two renderings overlap in
-// a run of equal start times: remove the dropped ones, re-render the changed ones, append.
-void measurement_ops(Ops& ops, const std::string& at, const std::deque<Measurement>& now,
-                     const std::deque<Measurement>& before) {
+// a run of equal start times: drop the trimmed ones, re-render the changed ones, append.
+void edit_measurements(json& out, const std::deque<Measurement>& now, const std::deque<Measurement>& before) {
   size_t drop = 0;
   if (!now.empty())
     while (drop < before.size() && before[drop].started_at != now.front().started_at) ++drop;
-  if (now.empty() || drop == before.size()) {
+  if (!out.is_array() || out.size() != before.size() || now.empty() || drop == before.size()) {
     json ms = json::array();
     for (const auto& m : now) ms.push_back(measurement_json(m));
-    ops.set(at, std::move(ms));
+    out = std::move(ms);
     return;
   }
-  for (size_t i = 0; i < drop; ++i) ops.remove(at + "/0");
+  auto& ms = out.get_ref<json::array_t&>();
+  ms.erase(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(drop));
   const size_t overlap = std::min(before.size() - drop, now.size());
   for (size_t i = 0; i < overlap; ++i)
-    if (!(before[drop + i] == now[i])) ops.replace(fmt::format("{}/{}", at, i), measurement_json(now[i]));
-  for (size_t i = before.size() - drop; i > overlap; --i) ops.remove(fmt::format("{}/{}", at, i - 1));
-  for (size_t i = overlap; i < now.size(); ++i) ops.set(at + "/-", measurement_json(now[i]));
+    if (!(before[drop + i] == now[i])) ms[i] = measurement_json(now[i]);
+  ms.erase(ms.begin() + static_cast<std::ptrdiff_t>(overlap), ms.end());
+  for (size_t i = overlap; i < now.size(); ++i) ms.push_back(measurement_json(now[i]));
+}
+
+// Whether `st` has the shape of a status_json() rendering with `results` metric results
+// (what edit_status may edit in place).
+bool edits_in_place(const json& st, size_t results) {
+  if (!st.is_object()) return false;
+  auto it = st.find("metricResults");
+  if (it == st.end() || !it->is_array() || it->size() != results) return false;
+  for (const json& r : *it)
+    if (!r.is_object()) return false;
+  return true;
 }
 
 }  // namespace
@@ -643,40 +634,38 @@ json AnalysisRun::status_json() const {
   return out;
 }
 
-json AnalysisRun::status_patch(const RunStatus& b, const std::string& prefix) const {
-  Ops ops;
+void AnalysisRun::edit_status(json& st, const RunStatus& b) const {
   const RunStatus& s = status_;
-  if (s.phase != b.phase) ops.set(prefix + "/phase", to_string(s.phase));
-  ops.field([&] { return prefix + "/message"; }, !s.message.empty(), !b.message.empty(), s.message != b.message,
-            [&] { return s.message; });
-  time_field(ops, prefix, "startedAt", s.started_at, &b.started_at);
-  time_field(ops, prefix, "completedAt", s.completed_at, &b.completed_at);
+  if (!edits_in_place(st, b.metric_results.size())) {
+    st = status_json();
+    return;
+  }
+  edit_field(st, "phase", true, true, s.phase != b.phase, [&] { return to_string(s.phase); });
+  edit_field(st, "message", !s.message.empty(), !b.message.empty(), s.message != b.message,
+             [&] { return s.message; });
+  edit_time(st, "startedAt", s.started_at, &b.started_at);
+  edit_time(st, "completedAt", s.completed_at, &b.completed_at);
+  json& results = st["metricResults"];
   if (s.metric_results.size() != b.metric_results.size()) {
-    json results = json::array();
+    results = json::array();
     for (const auto& r : s.metric_results) results.push_back(metric_result_json(r));
-    ops.set(prefix + "/metricResults", std::move(results));
   } else {
     for (size_t i = 0; i < s.metric_results.size(); ++i) {
-      const std::string at = fmt::format("{}/metricResults/{}", prefix, i);
       const MetricResult& r = s.metric_results[i];
       const MetricResult& was = b.metric_results[i];
+      json& jr = results[i];
       if (r.name != was.name) {
-        ops.set(at, metric_result_json(r));
+        jr = metric_result_json(r);
         continue;
       }
-      metric_fields(ops, at, r, &was);
-      measurement_ops(ops, at + "/measurements", r.measurements, was.measurements);
+      edit_metric_fields(jr, r, &was);
+      edit_measurements(jr["measurements"], r.measurements, was.measurements);
     }
   }
-  if (!(s.run_summary == b.run_summary)) ops.set(prefix + "/runSummary", summary_json(s.run_summary));
-  ops.field([&] { return prefix + "/dryRunSummary"; }, s.dry_run_summary.count > 0, b.dry_run_summary.count > 0,
-            !(s.dry_run_summary == b.dry_run_summary), [&] { return summary_json(s.dry_run_summary); });
-  return std::move(ops.ops);
-}
-
-void AnalysisRun::update_status_json(json& out, const RunStatus* before) const {
-  if (before && out.is_object() && patch::apply_json_patch(out, status_patch(*before, "")).ok()) return;
-  out = status_json();
+  edit_field(st, "runSummary", true, true, !(s.run_summary == b.run_summary),
+             [&] { return summary_json(s.run_summary); });
+  edit_field(st, "dryRunSummary", s.dry_run_summary.count > 0, b.dry_run_summary.count > 0,
+             !(s.dry_run_summary == b.dry_run_summary), [&] { return summary_json(s.dry_run_summary); });
 }
 
 Result<RunStatus> AnalysisRun::status_from_json(const json& st) {

@@ -157,14 +157,11 @@ class AnalysisRun {
 
   // status <-> AnalysisRun .status JSON (times as RFC 3339).
   nlohmann::json status_json() const;
-  // JSON Patch (RFC 6902) operations, at `prefix` ("/status" for an object), that turn the
-  // status_json() of a run whose status was `before` into status_json() of this run,
-  // rendering only what changed (appended measurements, counters): what the controller
-  // sends. Empty when nothing changed.
-  nlohmann::json status_patch(const RunStatus& before, const std::string& prefix) const;
-  // Applies status_patch(*before) to `out`, the status_json() of `before` (re-renders all
-  // when `before` is null or `out` is not that rendering).
-  void update_status_json(nlohmann::json& out, const RunStatus* before) const;
+  // Turns `status`, the status_json() of a run whose status was `before`, into this run's
+  // status_json(), editing in place only what changed (appended and trimmed measurements,
+  // counters): what the controller writes after each step. A `status` of another shape is
+  // re-rendered whole.
+  void edit_status(nlohmann::json& status, const RunStatus& before) const;
   static Result<RunStatus> status_from_json(const nlohmann::json& status);
 
  private:

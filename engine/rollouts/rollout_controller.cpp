@@ -1496,9 +1496,9 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   if (!obj) return result;
   if (continuing && run.status() == before) return result;  // nothing to write
   if (continuing) {
-    // The stored status is the rendering of `before`: send only what changed (upstream
+    // The stored status is the rendering of `before`: edit only what changed (upstream
     // persists the status as a patch too, analysis/sync.go persistAnalysisRunStatus).
-    auto patched = client.patch_status(key, model::PatchType::JsonPatch, run.status_patch(before, "/status"));
+    auto patched = client.edit_status(key, [&](json& st) { run.edit_status(st, before); });
     const json* written_rv = patched ? metadata_field(*patched, "resourceVersion") : nullptr;
     cached.written_rv = written_rv && written_rv->is_string() ? written_rv->get<std::string>() : "";
   } else {

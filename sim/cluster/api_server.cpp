@@ -53,6 +53,9 @@ ApiResult<Object> ApiClient::update_status(Object obj) {
 ApiResult<Object> ApiClient::patch_status(const ObjectKey& key, model::PatchType type, const json& p) {
   return server_->patch_status(key, type, p, actor_);
 }
+ApiResult<Object> ApiClient::edit_status(const ObjectKey& key, const StatusEdit& edit) {
+  return server_->edit_status(key, edit, actor_);
+}
 ApiResult<Object> ApiClient::patch(const ObjectKey& key, model::PatchType type, const json& p) {
   return server_->patch(key, type, p, actor_);
 }
@@ -540,6 +543,20 @@ ApiResult<Object> ApiServer::patch(const ObjectKey& raw_key, model::PatchType ty
 ApiResult<Object> ApiServer::patch_status(const ObjectKey& raw_key, model::PatchType type,
                                           const json& p, std::string_view actor) {
   return patch_object(raw_key, type, p, actor, true);
+}
+
+ApiResult<Object> ApiServer::edit_status(const ObjectKey& raw_key,
+                                         const model::ClusterClient::StatusEdit& edit,
+                                         std::string_view actor) {
+  ObjectKey key = normalize(raw_key);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return not_found(key);
+  json body = std::as_const(it->second->obj).body();
+  json& status = body["status"];
+  if (!status.is_object()) status = json::object();
+  edit(status);
+  return write(Object{model::JsonBox(std::move(body))}, it->second.get(), "api.patch_status", actor, true,
+               nullptr);
 }
 
 ApiResult<Object> ApiServer::patch_object(const ObjectKey& raw_key, model::PatchType type,

@@ -70,6 +70,7 @@ class ApiClient final : public model::ClusterClient {
                                         const nlohmann::json& patch) override;
   model::ApiResult<model::Object> patch_status(const model::ObjectKey& key, model::PatchType type,
                                                const nlohmann::json& patch) override;
+  model::ApiResult<model::Object> edit_status(const model::ObjectKey& key, const StatusEdit& edit) override;
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions& opts) override;
   model::ApiResult<bool> remove(const model::ObjectKey& key,
                                 const model::DeleteOptions& opts) override;
@@ -106,6 +107,11 @@ class ApiServer {
   // The status subresource: the patch applies to the whole object, only its status is kept.
   model::ApiResult<model::Object> patch_status(const model::ObjectKey& key, model::PatchType type,
                                                const nlohmann::json& patch, std::string_view actor);
+  // A status patch given as an edit of the stored status (ClusterClient::edit_status);
+  // traced as api.patch_status.
+  model::ApiResult<model::Object> edit_status(const model::ObjectKey& key,
+                                              const model::ClusterClient::StatusEdit& edit,
+                                              std::string_view actor);
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions& opts,
                                         std::string_view actor);
   // true: the object is gone now; false: it is terminating (finalizers, foreground deletion).

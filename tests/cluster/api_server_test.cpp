@@ -130,6 +130,36 @@ TEST(ApiServer, StatusPatchChangesOnlyTheStatus) {
   EXPECT_EQ(f.api().get(d->key())->body()["status"]["conditions"].size(), 1u);  // unchanged
 }
 
+// ClusterClient::edit_status: the status patch given as an edit of the stored status. The
+// edit sees the stored status ({} when there is none) and nothing else changes.
+TEST(ApiServer, StatusEditChangesOnlyTheStatus) {
+  Fixture f;
+  auto kubectl = f.cluster->client("kubectl");
+  auto d = kubectl.create(obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
+    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})"));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  json seen;
+  auto edited = kubectl.edit_status(d->key(), [&](json& st) {
+    seen = st;
+    st["observedGeneration"] = 1;
+  });
+  ASSERT_TRUE(edited.ok()) << edited.error().message;
+  EXPECT_EQ(seen, json::object());
+  EXPECT_EQ(edited->body()["status"], json({{"observedGeneration", 1}}));
+  EXPECT_EQ(edited->body()["spec"], d->body()["spec"]);
+  EXPECT_EQ(edited->body()["metadata"]["generation"], 1);
+  EXPECT_NE(edited->body()["metadata"]["resourceVersion"], d->body()["metadata"]["resourceVersion"]);
+  auto again = kubectl.edit_status(d->key(), [&](json& st) { seen = st; });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(seen, json({{"observedGeneration", 1}}));
+  // An edit that changes nothing is a no-op write: same resourceVersion.
+  EXPECT_EQ(again->body()["metadata"]["resourceVersion"], edited->body()["metadata"]["resourceVersion"]);
+  auto missing = kubectl.edit_status({"apps", "Deployment", "default", "nope"}, [](json&) {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().reason, "NotFound");
+}
+
 TEST(ApiServer, AppliesDeploymentAndServiceDefaults) {
   Fixture f;
   auto kubectl = f.cluster->client("kubectl");

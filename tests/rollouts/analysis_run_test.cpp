@@ -529,7 +529,7 @@ TEST(StatusTime, MatchesTheKernelFormatterAndParser) {
 }
 
 // The reconcile loop edits the stored status instead of re-rendering it
-// (AnalysisRun::update_status_json); after every step the edited document must equal a
+// (AnalysisRun::edit_status); after every step the edited document must equal a
 // fresh status_json(), through history trimming, errors, a dry-run metric, a metric with its
 // own retention, a failing metric that terminates its siblings and the run's completion.
 TEST(AnalysisRun, IncrementalStatusEqualsAFreshRenderingAfterEveryStep) {
@@ -556,7 +556,7 @@ TEST(AnalysisRun, IncrementalStatusEqualsAFreshRenderingAfterEveryStep) {
   for (; steps < 200 && !run.completed(); ++steps) {
     const RunStatus before = run.status();
     auto wake = run.step(now, p);
-    run.update_status_json(stored, &before);
+    run.edit_status(stored, before);
     ASSERT_EQ(stored, run.status_json()) << "after step " << steps << " at " << sim::format_short(now - sim::kSimStart);
     if (!wake) break;
     now = std::max(now, *wake);
@@ -566,4 +566,22 @@ TEST(AnalysisRun, IncrementalStatusEqualsAFreshRenderingAfterEveryStep) {
   EXPECT_GT(steps, 30);
   // The dry-run metric kept only its last three measurements in the edited document too.
   EXPECT_EQ(stored["metricResults"][2]["measurements"].size(), 3u);
+}
+
+// A stored status that is not the rendering of `before` (written by someone else, or of
+// another shape) is re-rendered whole instead of edited.
+TEST(AnalysisRun, StatusEditOfAnotherShapeRendersTheWholeStatus) {
+  RunSpec spec;
+  spec.metrics.push_back(metric({{"name", "p99"}, {"interval", "1m"}, {"successCondition", "result[0] < 50"}}));
+  AnalysisRun run(spec);
+  SequenceProvider p;
+  p.add("p99", ProviderResult::of(json::array({20.0})));
+  const RunStatus before = run.status();
+  (void)run.step(at(0), p);
+  for (json stored : {json(nullptr), json::object(), json({{"phase", "Running"}}),
+                      json({{"metricResults", json::array({1, 2})}}),
+                      json({{"metricResults", json::array({json::object(), json::object()})}})}) {
+    run.edit_status(stored, before);
+    EXPECT_EQ(stored, run.status_json());
+  }
 }

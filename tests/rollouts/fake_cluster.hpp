@@ -122,6 +122,19 @@ class FakeCluster : public model::ClusterClient {
     it->second.freeze();
     return it->second;
   }
+  // In place, like patch_status.
+  model::ApiResult<model::Object> edit_status(const model::ObjectKey& key, const StatusEdit& edit) override {
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
+    nlohmann::json& body = it->second.body();
+    nlohmann::json& status = body["status"];
+    if (!status.is_object()) status = nlohmann::json::object();
+    edit(status);
+    body["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    writes_.push_back(key);
+    it->second.freeze();
+    return it->second;
+  }
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions&) override {
     if (!objects_.count(obj.key())) return create(std::move(obj));
     return update(std::move(obj));
