@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/model/utf8.hpp"
+
 namespace rehearse::sim {
 
 using nlohmann::json;
@@ -28,9 +30,31 @@ std::string quote_arg(const std::string& s) {
   return out + "'";
 }
 
+// Text for an XML 1.0 attribute or element. Characters XML 1.0 cannot carry at all (control
+// characters other than tab, newline and carriage return, U+FFFE, U+FFFF; not even as
+// character references) and bytes that are not UTF-8 (a scenario file name is whatever bytes
+// the file system holds) become U+FFFD, so the report stays well-formed.
 std::string xml_escape(std::string_view s) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
   std::string out;
-  for (char c : s) {
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x80) {
+      char32_t cp = 0;
+      std::string problem;
+      const size_t length = model::utf8_sequence(s, i, cp, problem);
+      if (length == 0 || cp == 0xfffe || cp == 0xffff) {
+        out += kReplacement;
+        i += length == 0 ? 1 : length;
+      } else {
+        out += s.substr(i, length);
+        i += length;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -38,10 +62,8 @@ std::string xml_escape(std::string_view s) {
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r')
-          out += fmt::format("&#{};", static_cast<int>(c));
-        else
-          out += c;
+        if (byte < 0x20 && c != '\n' && c != '\t' && c != '\r') out += kReplacement;
+        else out += c;
     }
   }
   return out;
