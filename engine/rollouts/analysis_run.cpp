@@ -80,14 +80,14 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 // Same text as sim::format_rfc3339 plus ".mmm" when t has milliseconds, without fmt: status
 // timestamps are formatted on every AnalysisRun reconcile. Times outside years 1000-9999
 // take the general path.
-std::string format_status_time(SimTime t) {
+// Writes into `s`, reusing its storage (a measurement re-rendered in place allocates nothing).
+void assign_status_time(std::string& s, SimTime t) {
   const std::int64_t ms_total = sim::to_ms(t);
   const std::int64_t secs = sim::kEpochUnixSeconds + (ms_total >= 0 ? ms_total / 1000 : (ms_total - 999) / 1000);
   const auto frac = ms_total % 1000;
   const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
   const int y = static_cast<int>(ymd.year());
-  std::string s;
   if (secs < 0 || y < 1000 || y > 9999) {
     s = sim::format_rfc3339(t);
   } else {
@@ -107,6 +107,11 @@ std::string format_status_time(SimTime t) {
     s.pop_back();
     s += fmt::format(".{:03}Z", frac);
   }
+}
+
+std::string format_status_time(SimTime t) {
+  std::string s;
+  assign_status_time(s, t);
   return s;
 }
 
@@ -513,14 +518,38 @@ std::optional<SimTime> AnalysisRun::next_wake(SimTime now) const {
 
 namespace {
 
+// Renders `m` into `out`. When `out` already holds a rendered measurement (one trimmed from
+// the front of the history, or the one being re-rendered), its members' storage is reused:
+// appending a measurement to a full history then allocates nothing.
+void render_measurement(json& out, const Measurement& m) {
+  if (!out.is_object()) out = json::object();
+  auto& members = out.get_ref<json::object_t&>();
+  size_t rendered = 0;
+  auto put = [&](const char* key, bool present, const auto& write) {
+    auto it = members.find(key);
+    if (!present) {
+      if (it != members.end()) members.erase(it);
+      return;
+    }
+    ++rendered;
+    if (it == members.end()) it = members.emplace(key, json::value_t::string).first;
+    else if (!it->second.is_string()) it->second = json::value_t::string;
+    write(it->second.get_ref<std::string&>());
+  };
+  put("phase", true, [&](std::string& v) { v = to_string(m.phase); });
+  put("startedAt", true, [&](std::string& v) { assign_status_time(v, m.started_at); });
+  put("finishedAt", m.finished_at.has_value(), [&](std::string& v) { assign_status_time(v, *m.finished_at); });
+  put("value", !m.value.empty(), [&](std::string& v) { v = m.value; });
+  put("message", !m.message.empty(), [&](std::string& v) { v = m.message; });
+  if (members.size() != rendered) {  // members that are not a measurement's: start afresh
+    out = json::object();
+    render_measurement(out, m);
+  }
+}
+
 json measurement_json(const Measurement& m) {
   json jm(json::value_t::object);
-  auto& members = jm.get_ref<json::object_t&>();
-  members.emplace("phase", to_string(m.phase));
-  members.emplace("startedAt", format_time(m.started_at));
-  if (m.finished_at) members.emplace("finishedAt", format_time(*m.finished_at));
-  if (!m.value.empty()) members.emplace("value", m.value);
-  if (!m.message.empty()) members.emplace("message", m.message);
+  render_measurement(jm, m);
   return jm;
 }
 
@@ -598,13 +627,17 @@ void edit_measurements(json& out, const std::deque<Measurement>& now, const std:
     out = std::move(ms);
     return;
   }
+  // The trimmed renderings rotate to the back, where the appended measurements reuse them.
   auto& ms = out.get_ref<json::array_t&>();
-  ms.erase(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(drop));
+  std::rotate(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(drop), ms.end());
   const size_t overlap = std::min(before.size() - drop, now.size());
   for (size_t i = 0; i < overlap; ++i)
-    if (!(before[drop + i] == now[i])) ms[i] = measurement_json(now[i]);
-  ms.erase(ms.begin() + static_cast<std::ptrdiff_t>(overlap), ms.end());
-  for (size_t i = overlap; i < now.size(); ++i) ms.push_back(measurement_json(now[i]));
+    if (!(before[drop + i] == now[i])) render_measurement(ms[i], now[i]);
+  for (size_t i = overlap; i < now.size(); ++i) {
+    if (i == ms.size()) ms.emplace_back(json::value_t::object);
+    render_measurement(ms[i], now[i]);
+  }
+  ms.resize(now.size());
 }
 
 // Whether `st` has the shape of a status_json() rendering with `results` metric results
