@@ -1442,10 +1442,30 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   const std::string rv = md.contains("resourceVersion") && md["resourceVersion"].is_string()
                              ? md["resourceVersion"].get<std::string>()
                              : "";
+  static const json kNoSpec = json::object();
+  const auto spec_it = body.find("spec");
+  const json& spec_json = spec_it != body.end() && spec_it->is_object() ? *spec_it : kNoSpec;
+  const bool terminate = spec_json.value("terminate", false);
+  // The spec without `terminate`, to compare with the one the cached run was resolved from.
+  auto source_of = [](const json& s) {
+    json copy = s;
+    copy.erase("terminate");
+    return copy;
+  };
   Cached& cached = cache_[key];
-  if ((!cached.spec && cached.error.empty()) || cached.uid != uid || cached.generation != generation ||
-      generation == 0) {
-    cached = Cached{uid, generation, std::nullopt, "", std::nullopt, ""};
+  bool resolve = (!cached.spec && cached.error.empty()) || cached.uid != uid || generation == 0;
+  if (!resolve && cached.generation != generation) {
+    // The Rollout controller ends a run by setting spec.terminate (a new generation); the
+    // rest of the spec, and so the resolved one, stays. Anything else resolves afresh.
+    resolve = !cached.spec || !terminate || source_of(spec_json) != *std::as_const(cached.spec_source);
+    if (!resolve) {
+      cached.generation = generation;
+      cached.spec->terminate = true;
+      if (cached.run) cached.run->terminate();
+    }
+  }
+  if (resolve) {
+    cached = Cached{uid, generation, std::nullopt, "", model::JsonBox(source_of(spec_json)), std::nullopt, ""};
     model::Diagnostics diags;
     auto parsed = parse_analysis_template(*obj, diags);
     if (!parsed) {

@@ -80,6 +80,9 @@ class AnalysisRunController {
     long generation = 0;
     std::optional<RunSpec> spec;
     std::string error;
+    // The spec `spec` was resolved from, without `terminate`: a new generation that only
+    // sets `terminate` keeps the resolved spec.
+    model::JsonBox spec_source;
     // The run state this controller last wrote, and the resourceVersion of that write:
     // when the stored run still has it, the state is reused instead of parsed back.
     std::optional<AnalysisRun> run;

@@ -389,6 +389,58 @@ spec:
   EXPECT_EQ(sim.cluster.get(key)->body()["status"]["phase"], "Successful");
 }
 
+// The controller keeps a run's resolved spec per generation. A new generation that only sets
+// spec.terminate keeps it and ends the run; any other spec change is resolved afresh.
+TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminateIsSet) {
+  Sim sim;
+  sim.load(R"(
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisRun
+metadata: {name: run, namespace: ml}
+spec:
+  metrics:
+  - name: p99
+    interval: 1m
+    successCondition: result < 50
+    provider: {prometheus: {query: q}}
+)");
+  for (int i = 0; i < 4; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
+  AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
+  const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
+  auto edit_spec = [&](const std::function<void(json&)>& fn) {
+    model::Object o = *sim.cluster.find(key);
+    fn(o.body()["spec"]);
+    ASSERT_TRUE(sim.cluster.update(std::move(o)).ok());
+  };
+  auto phase = [&] { return sim.cluster.get(key)->body()["status"]["phase"].get<std::string>(); };
+  (void)arc.reconcile(sim.cluster, key, sim.now);
+  EXPECT_EQ(phase(), "Running");
+  // A stricter condition: the next measurement (10) fails it, and failureLimit 0 ends the run.
+  edit_spec([](json& spec) { spec["metrics"][0]["successCondition"] = "result < 5"; });
+  (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(1));
+  EXPECT_EQ(phase(), "Failed");
+
+  sim.cluster.objects().erase(key);
+  sim.load(R"(
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisRun
+metadata: {name: run, namespace: ml}
+spec:
+  metrics:
+  - name: p99
+    interval: 1m
+    successCondition: result < 50
+    provider: {prometheus: {query: q}}
+)");
+  (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(2));
+  EXPECT_EQ(phase(), "Running");
+  edit_spec([](json& spec) { spec["terminate"] = true; });
+  auto r = arc.reconcile(sim.cluster, key, sim.now + sim::minutes(2) + sim::seconds(1));
+  EXPECT_EQ(phase(), "Successful");
+  EXPECT_FALSE(r.requeue_after.has_value());
+  EXPECT_EQ(sim.cluster.get(key)->body()["status"]["metricResults"][0]["count"], 1);
+}
+
 // reconcileRevisionHistoryLimit (rollout/sync.go) and FilterAnalysisRunsToDelete
 // (utils/analysis/filter.go), reference section 1 defaults: old ReplicaSets beyond
 // revisionHistoryLimit (10) are deleted oldest first once scaled down, with their
