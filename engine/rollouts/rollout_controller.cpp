@@ -38,8 +38,8 @@ std::optional<SimTime> parse_time(const json& j) {
   return *t;
 }
 
-struct Rs {
-  Object obj;
+// What the controller reads from a ReplicaSet body.
+struct RsFields {
   std::string hash;
   int spec = 0;
   int replicas = 0;
@@ -50,6 +50,10 @@ struct Rs {
   std::string created;  // metadata.creationTimestamp (RFC 3339 text sorts by time)
   bool deleting = false;
   long generation = 0, observed_generation = 0;
+};
+
+struct Rs : RsFields {
+  Object obj;
 };
 
 // Field lookups without copying sub-documents (json::value() copies its default and the
@@ -64,18 +68,41 @@ int int_field(const json& j, const char* key, int fallback) {
   const json& v = field(j, key);
   return v.is_number_integer() ? v.get<int>() : fallback;
 }
+// j.value(key, "") by reference: absent is "", a string is read in place; anything else
+// goes through value() so that it throws exactly as value() did.
+const std::string& str_value(const json& j, const char* key) {
+  static const std::string kEmpty;
+  if (j.is_object()) {
+    auto it = j.find(key);
+    if (it == j.end()) return kEmpty;
+    if (it->is_string()) return it->get_ref<const std::string&>();
+  }
+  (void)j.value(key, std::string());  // throws: not an object, or not a string
+  return kEmpty;
+}
+// A string field, or "" when absent or not a string.
+const std::string& str_field(const json& j, const char* key) {
+  static const std::string kEmpty;
+  const json& v = field(j, key);
+  return v.is_string() ? v.get_ref<const std::string&>() : kEmpty;
+}
 
-Rs read_rs(Object o) {
-  Rs r;
-  const json& b = std::as_const(o).body();  // reading must not unshare the body
-  const json& md = field(b, "metadata");
-  const json& hash = field(field(md, "labels"), kPodTemplateHashLabel);
-  r.hash = hash.is_string() ? hash.get<std::string>() : "";
-  r.spec = int_field(field(b, "spec"), "replicas", 1);
+// The status part of read_rs_fields (see CachedRs for why it stands alone).
+void read_rs_status(const json& b, RsFields& r) {
   const json& st = field(b, "status");
   r.replicas = int_field(st, "replicas", 0);
   r.ready = int_field(st, "readyReplicas", 0);
   r.available = int_field(st, "availableReplicas", 0);
+  const json& observed = field(st, "observedGeneration");
+  r.observed_generation = observed.is_number_integer() ? observed.get<long>() : r.generation;
+}
+
+RsFields read_rs_fields(const json& b) {
+  RsFields r;
+  const json& md = field(b, "metadata");
+  const json& hash = field(field(md, "labels"), kPodTemplateHashLabel);
+  r.hash = hash.is_string() ? hash.get<std::string>() : "";
+  r.spec = int_field(field(b, "spec"), "replicas", 1);
   const json& ann = field(md, "annotations");
   const json& rev = field(ann, kRevisionAnnotation);
   r.revision = rev.is_string() ? std::atoi(rev.get<std::string>().c_str()) : 0;
@@ -86,8 +113,13 @@ Rs read_rs(Object o) {
   r.deleting = !field(md, "deletionTimestamp").is_null();
   const json& gen = field(md, "generation");
   r.generation = gen.is_number_integer() ? gen.get<long>() : 0;
-  const json& observed = field(st, "observedGeneration");
-  r.observed_generation = observed.is_number_integer() ? observed.get<long>() : r.generation;
+  read_rs_status(b, r);
+  return r;
+}
+
+Rs read_rs(Object o) {
+  Rs r;
+  static_cast<RsFields&>(r) = read_rs_fields(std::as_const(o).body());  // reading must not unshare
   r.obj = std::move(o);
   return r;
 }
@@ -98,7 +130,7 @@ bool owned_by(const json& body, const std::string& kind, const std::string& name
   auto refs = md->find("ownerReferences");
   if (refs == md->end() || !refs->is_array()) return false;
   for (const auto& r : *refs)
-    if (r.value("kind", "") == kind && r.value("name", "") == name) return true;
+    if (str_value(r, "kind") == kind && str_value(r, "name") == name) return true;
   return false;
 }
 
@@ -179,12 +211,29 @@ struct CachedTemplate {
 };
 using TemplateCache = std::map<ObjectKey, CachedTemplate>;
 
+// ReplicaSets as read_rs_fields() saw them, kept while (uid, resourceVersion) holds: every
+// write through a client moves the resourceVersion, so an unchanged pair means unchanged
+// metadata and spec, and the uid tells a recreated ReplicaSet of the same name apart. The
+// status is read on every pass all the same: the test Sim's stand-in ReplicaSet controller
+// (tests/rollouts/fake_cluster.hpp) writes it in place without moving the resourceVersion.
+// No Object is kept: a share of a stored body would make the store copy it on its next
+// in-place write.
+struct CachedRs {
+  std::string uid;
+  std::string resource_version;
+  std::optional<std::string> owner;  // the Rollout name `owned` was computed for
+  bool owned = false;
+  RsFields fields;
+};
+using RsCache = std::map<ObjectKey, CachedRs>;
+
 struct Pass {
   ClusterClient& client;
   SimTime now;
   Object rollout;  // shares the stored body (copy-on-write); read through std::as_const
   const RolloutSpec& spec;
   TemplateCache& template_cache;
+  RsCache& rs_cache;
   json st;
   std::vector<Rs> rss;
   std::string hash;
@@ -238,15 +287,55 @@ const AnalysisTemplate* lookup_template(Pass& p, const TemplateRef& ref) {
 
 // --- ReplicaSets -----------------------------------------------------------------------
 
+// The ReplicaSets of the Rollout's namespace that it owns, by (revision, hash). Visits the
+// store in (namespace, name) order alongside the cache, which is in the same order, so
+// entries of ReplicaSets that are gone are dropped on the way.
 void load_replica_sets(Pass& p) {
   model::ListOptions lo;
   lo.group = "apps";
   lo.kind = "ReplicaSet";
   lo.ns = p.spec.ns;
-  for (auto& o : p.client.list(lo))
-    if (owned_by(std::as_const(o).body(), "Rollout", p.spec.name)) p.rss.push_back(read_rs(std::move(o)));
-  std::sort(p.rss.begin(), p.rss.end(),
-            [](const Rs& a, const Rs& b) { return std::tie(a.revision, a.hash) < std::tie(b.revision, b.hash); });
+  RsCache& cache = p.rs_cache;
+  auto it = cache.lower_bound(ObjectKey{lo.group, lo.kind, p.spec.ns, ""});
+  std::vector<Rs> owned;
+  p.client.visit(lo, [&](const Object& o) {
+    const ObjectKey& key = o.key();
+    while (it != cache.end() && it->first < key) it = cache.erase(it);
+    if (it == cache.end() || it->first != key) it = cache.emplace_hint(it, key, CachedRs{});
+    CachedRs& c = it->second;
+    const json& md = field(o.body(), "metadata");
+    const std::string& uid = str_field(md, "uid");
+    const std::string& rv = str_field(md, "resourceVersion");
+    if (rv.empty() || c.resource_version != rv || c.uid != uid) {
+      c.uid = uid;
+      c.resource_version = rv;
+      c.owner.reset();
+      c.fields = read_rs_fields(o.body());
+    } else {
+      read_rs_status(o.body(), c.fields);
+    }
+    if (c.owner != p.spec.name) {
+      c.owned = owned_by(o.body(), "Rollout", p.spec.name);
+      c.owner = p.spec.name;
+    }
+    if (c.owned) {
+      owned.emplace_back();
+      static_cast<RsFields&>(owned.back()) = c.fields;
+      owned.back().obj = o;  // shares the stored body for this pass only
+    }
+    ++it;
+  });
+  while (it != cache.end() && it->first.group == lo.group && it->first.kind == lo.kind &&
+         it->first.ns == p.spec.ns)
+    it = cache.erase(it);
+  // Sorted through indices: a ReplicaSet is moved once, into place.
+  std::vector<std::size_t> order(owned.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(owned[a].revision, owned[a].hash) < std::tie(owned[b].revision, owned[b].hash);
+  });
+  p.rss.reserve(owned.size() + 1);  // room for a new ReplicaSet
+  for (std::size_t i : order) p.rss.push_back(std::move(owned[i]));
 }
 
 void classify_replica_sets(Pass& p) {
@@ -1245,6 +1334,7 @@ struct RolloutController::Caches {
   };
   std::map<ObjectKey, Spec> specs;
   TemplateCache templates;
+  RsCache replica_sets;
 };
 
 RolloutController::RolloutController() : caches_(std::make_unique<Caches>()) {}
@@ -1285,7 +1375,7 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   }
   static const RolloutSpec kNoSpec;
   static const json kNoStatus = json::object();
-  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, json::object(), {}, {}, nullptr, nullptr, {}, {}};
+  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, json::object(), {}, {}, nullptr, nullptr, {}, {}};
   const json& live_status = field(std::as_const(p.rollout).body(), "status");
   const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;
