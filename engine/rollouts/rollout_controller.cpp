@@ -143,15 +143,23 @@ json owner_ref(const Object& rollout) {
                        {"blockOwnerDeletion", true}}});
 }
 
+// st.value("pauseConditions", json::array()) without copying it.
+const json& pause_conditions(const json& st) {
+  static const json kNone = json::array();
+  if (!st.is_object()) (void)st.value("pauseConditions", json::array());  // throws, as value() did
+  auto it = st.find("pauseConditions");
+  return it == st.end() ? kNone : *it;
+}
+
 bool has_pause(const json& st, const std::string& reason) {
-  for (const auto& p : st.value("pauseConditions", json::array()))
-    if (p.value("reason", "") == reason) return true;
+  for (const auto& p : pause_conditions(st))
+    if (str_value(p, "reason") == reason) return true;
   return false;
 }
 
 std::optional<SimTime> pause_start(const json& st, const std::string& reason) {
-  for (const auto& p : st.value("pauseConditions", json::array()))
-    if (p.value("reason", "") == reason) return parse_time(p.value("startTime", json()));
+  for (const auto& p : pause_conditions(st))
+    if (str_value(p, "reason") == reason) return parse_time(p.value("startTime", json()));
   return std::nullopt;
 }
 
@@ -172,34 +180,45 @@ void remove_pause(json& st, const std::string& reason) {
   else st["pauseConditions"] = kept;
 }
 
-void set_condition(json& st, const std::string& type, const std::string& status,
-                   const std::string& reason, const std::string& message, SimTime now) {
+// Compares in place and formats the time only when the condition changes: this runs three
+// times on every reconcile and the conditions rarely change.
+void set_condition(json& st, std::string_view type, std::string_view status,
+                   std::string_view reason, std::string_view message, SimTime now) {
   if (!st.contains("conditions") || !st["conditions"].is_array()) st["conditions"] = json::array();
-  for (auto& c : st["conditions"]) {
-    if (c.value("type", "") != type) continue;
-    if (c.value("status", "") != status || c.value("reason", "") != reason ||
-        c.value("message", "") != message) {
-      if (c.value("status", "") != status) c["lastTransitionTime"] = format_time(now);
-      c["status"] = status;
-      c["reason"] = reason;
-      c["message"] = message;
-      c["lastUpdateTime"] = format_time(now);
+  json& conditions = st["conditions"];
+  for (auto& c : conditions) {
+    if (str_value(c, "type") != type) continue;
+    const bool same_status = str_value(c, "status") == status;
+    if (!same_status || str_value(c, "reason") != reason || str_value(c, "message") != message) {
+      const std::string t = format_time(now);
+      if (!same_status) c["lastTransitionTime"] = t;
+      c["status"] = std::string(status);
+      c["reason"] = std::string(reason);
+      c["message"] = std::string(message);
+      c["lastUpdateTime"] = t;
     }
     return;
   }
-  st["conditions"].push_back({{"type", type},
-                              {"status", status},
-                              {"reason", reason},
-                              {"message", message},
-                              {"lastUpdateTime", format_time(now)},
-                              {"lastTransitionTime", format_time(now)}});
+  const std::string t = format_time(now);
+  conditions.push_back({{"type", std::string(type)},
+                        {"status", std::string(status)},
+                        {"reason", std::string(reason)},
+                        {"message", std::string(message)},
+                        {"lastUpdateTime", t},
+                        {"lastTransitionTime", t}});
 }
 
-const json* condition(const json& st, const std::string& type) {
+// j[key] = value, skipped when it already holds that string (the status mostly stays).
+void set_string(json& j, const char* key, std::string_view value) {
+  if (const json& cur = field(j, key); cur.is_string() && cur.get_ref<const std::string&>() == value) return;
+  j[key] = std::string(value);
+}
+
+const json* condition(const json& st, std::string_view type) {
   auto it = st.find("conditions");
   if (it == st.end() || !it->is_array()) return nullptr;
   for (const auto& c : *it)
-    if (c.value("type", "") == type) return &c;
+    if (str_value(c, "type") == type) return &c;
   return nullptr;
 }
 
@@ -253,7 +272,7 @@ struct Pass {
   int index() const { return st.value("currentStepIndex", 0); }
   bool aborted() const { return st.value("abort", false); }
   bool promote_full() const { return st.value("promoteFull", false); }
-  std::string stable_hash() const { return st.value("stableRS", ""); }
+  const std::string& stable_hash() const { return str_value(st, "stableRS"); }
   bool fully_promoted() const { return !hash.empty() && stable_hash() == hash; }
   bool traffic() const { return spec.canary && spec.canary->traffic_routing.has_value(); }
 };
@@ -520,15 +539,13 @@ void reconcile_traffic(Pass& p, int want_canary, int want_stable) {
 
 // --- analysis --------------------------------------------------------------------------
 
-std::string run_phase(const Object& run) {
-  const json& phase = field(field(run.body(), "status"), "phase");
-  return phase.is_string() ? phase.get<std::string>() : "";
+const std::string& run_phase(const Object& run) {
+  return str_field(field(run.body(), "status"), "phase");
 }
 
 // status.message of a run, read in place (the status holds the measurements).
-std::string run_message(const Object& run) {
-  const json& msg = field(field(run.body(), "status"), "message");
-  return msg.is_string() ? msg.get<std::string>() : "";
+const std::string& run_message(const Object& run) {
+  return str_field(field(run.body(), "status"), "message");
 }
 
 // Creates an AnalysisRun from `a` (reference 5); nullopt when templates are missing (the
@@ -912,9 +929,8 @@ std::vector<const Object*> owned_runs(Pass& p) {
   return out;
 }
 
-std::string pod_hash_label(const Object& o) {
-  const json& h = field(field(field(o.body(), "metadata"), "labels"), kPodTemplateHashLabel);
-  return h.is_string() ? h.get<std::string>() : "";
+const std::string& pod_hash_label(const Object& o) {
+  return str_field(field(field(o.body(), "metadata"), "labels"), kPodTemplateHashLabel);
 }
 
 void delete_runs(Pass& p, const std::vector<ObjectKey>& keys) {
@@ -955,29 +971,39 @@ void reconcile_revision_history(Pass& p) {
 // ReplicaSet is gone or being deleted, go; of the rest, newest first, the first
 // successfulRunHistoryLimit Successful and unsuccessfulRunHistoryLimit
 // Failed/Error/Inconclusive runs stay. Running and Pending runs are left alone.
-void reconcile_run_history(Pass& p, const std::set<std::string>& current) {
-  std::vector<const Object*> others;
-  for (const Object* run : owned_runs(p))
-    if (!current.count(run->name())) others.push_back(run);
-  std::map<std::string, bool> rs_deleting;  // pod hash -> being deleted
-  for (const Rs& r : p.rss) rs_deleting[r.hash] = r.deleting;
-  auto created = [](const Object* o) {
-    const json& c = field(field(o->body(), "metadata"), "creationTimestamp");
-    return c.is_string() ? c.get<std::string>() : std::string();
+void reconcile_run_history(Pass& p, const std::vector<const std::string*>& current) {
+  // Runs are read in place: nothing is written before delete_runs.
+  struct Run {
+    const Object* obj;
+    const std::string* created;  // metadata.creationTimestamp, "" when absent
   };
-  std::sort(others.begin(), others.end(), [&](const Object* a, const Object* b) {
-    return std::make_pair(created(a), a->name()) > std::make_pair(created(b), b->name());
+  std::vector<Run> others;
+  for (const Object* run : owned_runs(p)) {
+    if (std::any_of(current.begin(), current.end(), [&](const std::string* n) { return *n == run->name(); }))
+      continue;
+    others.push_back({run, &str_field(field(run->body(), "metadata"), "creationTimestamp")});
+  }
+  std::sort(others.begin(), others.end(), [](const Run& a, const Run& b) {
+    return std::tie(*a.created, a.obj->name()) > std::tie(*b.created, b.obj->name());
   });
+  // Whether the ReplicaSet of a pod hash is being deleted; nullptr: no such ReplicaSet. The
+  // last one of a hash counts, as when these went into a map by hash.
+  auto rs_of = [&](const std::string& hash) -> const Rs* {
+    for (auto r = p.rss.rbegin(); r != p.rss.rend(); ++r)
+      if (r->hash == hash) return &*r;
+    return nullptr;
+  };
   int kept_ok = 0, kept_bad = 0;
   std::vector<ObjectKey> doomed;
-  for (const Object* run : others) {
-    const std::string hash = pod_hash_label(*run);
-    auto rs = rs_deleting.find(hash);
-    if (hash.empty() || rs == rs_deleting.end() || rs->second) {
+  for (const Run& r : others) {
+    const Object* run = r.obj;
+    const std::string& hash = pod_hash_label(*run);
+    const Rs* rs = rs_of(hash);
+    if (hash.empty() || !rs || rs->deleting) {
       doomed.push_back(run->key());
       continue;
     }
-    const std::string phase = run_phase(*run);
+    const std::string& phase = run_phase(*run);
     if (phase == "Successful") {
       if (kept_ok < p.spec.successful_run_history_limit) ++kept_ok;
       else doomed.push_back(run->key());
@@ -989,15 +1015,15 @@ void reconcile_run_history(Pass& p, const std::set<std::string>& current) {
   delete_runs(p, doomed);
 }
 
-// Names of the runs the status refers to (rollout.status.canary / .blueGreen).
-std::set<std::string> current_runs(const json& st) {
-  std::set<std::string> out;
+// Names of the runs the status refers to (rollout.status.canary / .blueGreen), in place.
+std::vector<const std::string*> current_runs(const json& st) {
+  std::vector<const std::string*> out;
   for (const char* group : {"canary", "blueGreen"}) {
     const json& g = field(st, group);
     if (!g.is_object()) continue;
-    for (const auto& [k, v] : g.items()) {
+    for (const auto& v : g) {
       const json& name = field(v, "name");
-      if (name.is_string()) out.insert(name.get<std::string>());
+      if (name.is_string()) out.push_back(&name.get_ref<const std::string&>());
     }
   }
   return out;
@@ -1203,15 +1229,17 @@ void compute_status(Pass& p) {
   }
   const int updated = p.new_rs ? p.new_rs->replicas : 0;
   // Progress (8.6): remember the last counters; any change refreshes Progressing.
-  const json progress = {updated, ready, available, p.stable_hash(), p.index()};
-  const bool progressed = st.value("progressMarker", json()) != progress;
-  st["progressMarker"] = progress;
+  json progress = {updated, ready, available, p.stable_hash(), p.index()};
+  const auto marker = st.find("progressMarker");
+  const bool progressed = marker == st.end() || *marker != progress;
+  if (progressed) st["progressMarker"] = std::move(progress);
   st["replicas"] = replicas;
   st["updatedReplicas"] = updated;
   st["readyReplicas"] = ready;
   st["availableReplicas"] = available;
-  st["selector"] = fmt::format("{}={}", kPodTemplateHashLabel, p.hash);
-  st["observedGeneration"] = std::to_string(std::as_const(p.rollout).body()["metadata"].value("generation", 0));
+  set_string(st, "selector", fmt::format("{}={}", kPodTemplateHashLabel, p.hash));
+  set_string(st, "observedGeneration",
+             std::to_string(std::as_const(p.rollout).body()["metadata"].value("generation", 0)));
   const bool completed = p.fully_promoted() && updated == p.spec.replicas && available >= p.spec.replicas;
   const auto* prog = condition(st, "Progressing");
   if (p.aborted()) {
@@ -1296,9 +1324,9 @@ void compute_status(Pass& p) {
   } else {
     phase = "Healthy";
   }
-  st["phase"] = phase;
+  set_string(st, "phase", phase);
   if (message.empty()) st.erase("message");
-  else st["message"] = message;
+  else set_string(st, "message", message);
 }
 
 // Writes p.st as the status (moving it) when it differs from `original`, the stored status.
