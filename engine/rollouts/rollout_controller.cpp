@@ -317,6 +317,8 @@ void load_replica_sets(Pass& p) {
   RsCache& cache = p.rs_cache;
   auto it = cache.lower_bound(ObjectKey{lo.group, lo.kind, p.spec.ns, ""});
   std::vector<Rs> owned;
+  // Usually the kept old ones, the stable, the new and one beyond the limit not yet deleted.
+  owned.reserve(static_cast<std::size_t>(std::max(0, p.spec.revision_history_limit)) + 3);
   p.client.visit(lo, [&](const Object& o) {
     const ObjectKey& key = o.key();
     while (it != cache.end() && it->first < key) it = cache.erase(it);
@@ -360,9 +362,10 @@ void load_replica_sets(Pass& p) {
 void classify_replica_sets(Pass& p) {
   p.new_rs = p.stable_rs = nullptr;
   p.older.clear();
+  const std::string& stable = p.stable_hash();
   for (auto& r : p.rss) {
     if (r.hash == p.hash) p.new_rs = &r;
-    else if (!p.stable_hash().empty() && r.hash == p.stable_hash()) p.stable_rs = &r;
+    else if (!stable.empty() && r.hash == stable) p.stable_rs = &r;
   }
   for (auto& r : p.rss)
     if (&r != p.new_rs && &r != p.stable_rs) p.older.push_back(&r);
@@ -1336,10 +1339,14 @@ void compute_status(Pass& p) {
 void write_status(Pass& p, const json& original) {
   if (p.st == original) return;
   const Object& ro = p.rollout;
-  json md = {{"name", ro.name()}};
+  json body = json::object();
+  json& md = body["metadata"];
+  md["name"] = ro.name();
   if (!ro.ns().empty()) md["namespace"] = ro.ns();
   if (const std::string& rv = resource_version_of(ro); !rv.empty()) md["resourceVersion"] = rv;
-  json body = {{"apiVersion", ro.api_version()}, {"kind", ro.kind()}, {"metadata", std::move(md)}, {"status", std::move(p.st)}};
+  body["apiVersion"] = ro.api_version();
+  body["kind"] = ro.kind();
+  body["status"] = std::move(p.st);
   p.st = json::object();
   const ObjectKey key = ro.key();
   p.rollout = Object();  // `original` must not be used after this
