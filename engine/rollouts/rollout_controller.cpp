@@ -58,7 +58,9 @@ struct Rs : RsFields {
 
 // Field lookups without copying sub-documents (json::value() copies its default and the
 // found value; ReplicaSets carry whole pod templates).
-const json& field(const json& j, const char* key) {
+// Keys go in as string_view: looked up with a const char*, every comparison in the map
+// would measure the key again.
+const json& field(const json& j, std::string_view key) {
   static const json kNull;
   if (!j.is_object()) return kNull;
   auto it = j.find(key);
@@ -73,7 +75,7 @@ int int_field(const json& j, const char* key, int fallback) {
 const std::string& str_value(const json& j, const char* key) {
   static const std::string kEmpty;
   if (j.is_object()) {
-    auto it = j.find(key);
+    auto it = j.find(std::string_view(key));
     if (it == j.end()) return kEmpty;
     if (it->is_string()) return it->get_ref<const std::string&>();
   }
