@@ -82,6 +82,13 @@ const std::string& str_value(const json& j, const char* key) {
   (void)j.value(key, std::string());  // throws: not an object, or not a string
   return kEmpty;
 }
+// j.value(key, fallback) for scalars, with the key looked up as a string_view.
+template <class T>
+T value_or(const json& j, std::string_view key, T fallback) {
+  if (!j.is_object()) return j.value(std::string(key), fallback);  // throws, as value() did
+  auto it = j.find(key);
+  return it == j.end() ? fallback : it->template get<T>();
+}
 // A string field, or "" when absent or not a string.
 const std::string& str_field(const json& j, const char* key) {
   static const std::string kEmpty;
@@ -186,8 +193,12 @@ void remove_pause(json& st, const std::string& reason) {
 // times on every reconcile and the conditions rarely change.
 void set_condition(json& st, std::string_view type, std::string_view status,
                    std::string_view reason, std::string_view message, SimTime now) {
-  if (!st.contains("conditions") || !st["conditions"].is_array()) st["conditions"] = json::array();
-  json& conditions = st["conditions"];
+  auto found = st.find(std::string_view("conditions"));
+  if (found == st.end() || !found->is_array()) {
+    st["conditions"] = json::array();
+    found = st.find(std::string_view("conditions"));
+  }
+  json& conditions = *found;
   for (auto& c : conditions) {
     if (str_value(c, "type") != type) continue;
     const bool same_status = str_value(c, "status") == status;
@@ -271,9 +282,10 @@ struct Pass {
     if (!result.requeue_after || d < *result.requeue_after) result.requeue_after = d;
   }
   int steps_count() const { return spec.canary ? static_cast<int>(spec.canary->steps.size()) : 0; }
-  int index() const { return st.value("currentStepIndex", 0); }
-  bool aborted() const { return st.value("abort", false); }
-  bool promote_full() const { return st.value("promoteFull", false); }
+  int index() const { return value_or(st, "currentStepIndex", 0); }
+  bool aborted() const { return value_or(st, "abort", false); }
+  bool promote_full() const { return value_or(st, "promoteFull", false); }
+  bool controller_pause() const { return value_or(st, "controllerPause", false); }
   const std::string& stable_hash() const { return str_value(st, "stableRS"); }
   bool fully_promoted() const { return !hash.empty() && stable_hash() == hash; }
   bool traffic() const { return spec.canary && spec.canary->traffic_routing.has_value(); }
@@ -724,7 +736,7 @@ bool reconcile_analysis(Pass& p) {
   }
   const bool retry = p.st.contains("abortedAt") && !p.aborted();
   const bool resumed_inconclusive = step_status.value("status", "") == "Inconclusive" &&
-                                    p.st.value("controllerPause", false);
+                                    p.controller_pause();
   if (current.empty() || retry || resumed_inconclusive) {
     std::string error;
     const std::string name = expected;
@@ -884,7 +896,7 @@ bool step_complete(Pass& p, bool analysis_done, int want_canary, int want_stable
     case StepType::SetCanaryScale:
       return at_desired(p, want_canary, want_stable);
     case StepType::Pause: {
-      if (p.st.value("controllerPause", false) && !has_pause(p.st, "CanaryPauseStep")) return true;
+      if (p.controller_pause() && !has_pause(p.st, "CanaryPauseStep")) return true;
       if (s.pause_seconds) {
         auto start = pause_start(p.st, "CanaryPauseStep");
         if (start) {
@@ -1058,7 +1070,7 @@ void canary_pass(Pass& p) {
   // Pause step (2.1 step 7).
   const int idx = p.index();
   if (!p.aborted() && !p.spec.paused && idx < p.steps_count() &&
-      cs.steps[idx].type == StepType::Pause && !p.st.value("controllerPause", false))
+      cs.steps[idx].type == StepType::Pause && !p.controller_pause())
     add_pause(p.st, "CanaryPauseStep", p.now);
   // Status sync (2.1 step 9).
   if (p.promote_full() && !p.fully_promoted()) {
@@ -1171,7 +1183,7 @@ void blue_green_pass(Pass& p) {
         return;
       // Pause before the switch (autoPromotionEnabled false, or autoPromotionSeconds).
       if (!bg.auto_promotion_enabled || bg.auto_promotion_seconds > 0) {
-        if (!p.st.value("controllerPause", false)) add_pause(p.st, "BlueGreenPause", p.now);
+        if (!p.controller_pause()) add_pause(p.st, "BlueGreenPause", p.now);
         if (has_pause(p.st, "BlueGreenPause")) {
           if (bg.auto_promotion_enabled && bg.auto_promotion_seconds > 0) {
             auto start = pause_start(p.st, "BlueGreenPause");
