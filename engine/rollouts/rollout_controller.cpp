@@ -702,7 +702,7 @@ bool reconcile_analysis(Pass& p) {
           do_abort(p, "Background analysis could not start: " + error);
         run_name = bg.value("name", "");
       }
-      if (auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, run_name})) {
+      if (const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, run_name})) {
         const std::string phase = run_phase(*run);
         const std::string msg = run_message(*run);
         bg["status"] = phase.empty() ? "Pending" : phase;
@@ -749,7 +749,7 @@ bool reconcile_analysis(Pass& p) {
     step_status = {{"name", run->name()}, {"status", "Pending"}};
     current = run->name();
   }
-  auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, current});
+  const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, current});
   if (!run) return false;
   const std::string phase = run_phase(*run);
   const std::string msg = run_message(*run);
@@ -1154,7 +1154,7 @@ void blue_green_pass(Pass& p) {
       s = {{"name", run->name()}, {"status", "Pending"}};
       name = run->name();
     }
-    auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, name});
+    const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, name});
     std::string phase = run ? run_phase(*run) : "";
     s["status"] = phase.empty() ? "Pending" : phase;
     if (phase == "Failed" || phase == "Error")
@@ -1277,7 +1277,7 @@ void compute_status(Pass& p) {
     set_condition(st, "Progressing", "True", "ReplicaSetUpdated",
                   fmt::format("ReplicaSet \"{}-{}\" is progressing.", p.spec.name, p.hash), p.now);
     for (auto& c : st["conditions"])
-      if (c.value("type", "") == "Progressing") c["lastUpdateTime"] = format_time(p.now);
+      if (str_value(c, "type") == "Progressing") c["lastUpdateTime"] = format_time(p.now);
   } else if (prog && prog->value("reason", "") != "ProgressDeadlineExceeded") {
     // Time is not counted at pauses, analysis steps or with pause conditions.
     const int idx = p.index();
