@@ -993,12 +993,15 @@ void reconcile_run_history(Pass& p, const std::vector<const std::string*>& curre
   struct Run {
     const Object* obj;
     const std::string* created;  // metadata.creationTimestamp, "" when absent
+    const std::string* hash;     // the pod template hash label, "" when absent
   };
   std::vector<Run> others;
   for (const Object* run : owned_runs(p)) {
     if (std::any_of(current.begin(), current.end(), [&](const std::string* n) { return *n == run->name(); }))
       continue;
-    others.push_back({run, &str_field(field(run->body(), "metadata"), "creationTimestamp")});
+    const json& md = field(run->body(), "metadata");
+    others.push_back({run, &str_field(md, "creationTimestamp"),
+                      &str_field(field(md, "labels"), kPodTemplateHashLabel)});
   }
   std::sort(others.begin(), others.end(), [](const Run& a, const Run& b) {
     return std::tie(*a.created, a.obj->name()) > std::tie(*b.created, b.obj->name());
@@ -1014,7 +1017,7 @@ void reconcile_run_history(Pass& p, const std::vector<const std::string*>& curre
   std::vector<ObjectKey> doomed;
   for (const Run& r : others) {
     const Object* run = r.obj;
-    const std::string& hash = pod_hash_label(*run);
+    const std::string& hash = *r.hash;
     const Rs* rs = rs_of(hash);
     if (hash.empty() || !rs || rs->deleting) {
       doomed.push_back(run->key());
