@@ -33,7 +33,7 @@ namespace {
 std::string format_time(SimTime t) { return sim::format_rfc3339(t); }
 std::optional<SimTime> parse_time(const json& j) {
   if (!j.is_string()) return std::nullopt;
-  auto t = sim::parse_rfc3339(j.get<std::string>());
+  auto t = sim::parse_rfc3339(j.get_ref<const std::string&>());
   if (!t) return std::nullopt;
   return *t;
 }
@@ -168,7 +168,7 @@ bool has_pause(const json& st, const std::string& reason) {
 
 std::optional<SimTime> pause_start(const json& st, const std::string& reason) {
   for (const auto& p : pause_conditions(st))
-    if (str_value(p, "reason") == reason) return parse_time(p.value("startTime", json()));
+    if (str_value(p, "reason") == reason) return parse_time(field(p, "startTime"));
   return std::nullopt;
 }
 
@@ -1289,7 +1289,7 @@ void compute_status(Pass& p) {
         (p.spec.canary && idx < p.steps_count() &&
          (p.spec.canary->steps[idx].type == StepType::Pause ||
           p.spec.canary->steps[idx].type == StepType::Analysis));
-    auto last = parse_time(prog->value("lastUpdateTime", json()));
+    auto last = parse_time(field(*prog, "lastUpdateTime"));
     if (!waiting && last) {
       const SimTime deadline = *last + sim::seconds(p.spec.progress_deadline_seconds);
       if (p.now > deadline) {
