@@ -680,9 +680,12 @@ bool reconcile_analysis(Pass& p) {
   json& canary = p.st["canary"];
   const std::string revision = p.new_rs ? std::to_string(p.new_rs->revision) : "0";
   const bool cancel_all = p.fully_promoted() || p.aborted() || p.promote_full() || p.stable_hash().empty();
-  auto status_of = [&](const char* field) -> json& {
-    if (!canary.contains(field) || !canary[field].is_object()) canary[field] = json::object();
-    return canary[field];
+  auto status_of = [&](const char* key) -> json& {
+    auto it = canary.find(std::string_view(key));
+    if (it != canary.end() && it->is_object()) return *it;
+    json& j = canary[key];
+    j = json::object();
+    return j;
   };
   // Background.
   if (cs.background) {
