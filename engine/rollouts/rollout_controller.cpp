@@ -33,13 +33,13 @@ namespace {
 std::string format_time(SimTime t) { return sim::format_rfc3339(t); }
 std::optional<SimTime> parse_time(const json& j) {
   if (!j.is_string()) return std::nullopt;
-  auto t = sim::parse_rfc3339(j.get<std::string>());
+  auto t = sim::parse_rfc3339(j.get_ref<const std::string&>());
   if (!t) return std::nullopt;
   return *t;
 }
 
-struct Rs {
-  Object obj;
+// What the controller reads from a ReplicaSet body.
+struct RsFields {
   std::string hash;
   int spec = 0;
   int replicas = 0;
@@ -52,9 +52,15 @@ struct Rs {
   long generation = 0, observed_generation = 0;
 };
 
+struct Rs : RsFields {
+  Object obj;
+};
+
 // Field lookups without copying sub-documents (json::value() copies its default and the
 // found value; ReplicaSets carry whole pod templates).
-const json& field(const json& j, const char* key) {
+// Keys go in as string_view: looked up with a const char*, every comparison in the map
+// would measure the key again.
+const json& field(const json& j, std::string_view key) {
   static const json kNull;
   if (!j.is_object()) return kNull;
   auto it = j.find(key);
@@ -64,18 +70,48 @@ int int_field(const json& j, const char* key, int fallback) {
   const json& v = field(j, key);
   return v.is_number_integer() ? v.get<int>() : fallback;
 }
+// j.value(key, "") by reference: absent is "", a string is read in place; anything else
+// goes through value() so that it throws exactly as value() did.
+const std::string& str_value(const json& j, const char* key) {
+  static const std::string kEmpty;
+  if (j.is_object()) {
+    auto it = j.find(std::string_view(key));
+    if (it == j.end()) return kEmpty;
+    if (it->is_string()) return it->get_ref<const std::string&>();
+  }
+  (void)j.value(key, std::string());  // throws: not an object, or not a string
+  return kEmpty;
+}
+// j.value(key, fallback) for scalars, with the key looked up as a string_view.
+template <class T>
+T value_or(const json& j, std::string_view key, T fallback) {
+  if (!j.is_object()) return j.value(std::string(key), fallback);  // throws, as value() did
+  auto it = j.find(key);
+  return it == j.end() ? fallback : it->template get<T>();
+}
+// A string field, or "" when absent or not a string.
+const std::string& str_field(const json& j, const char* key) {
+  static const std::string kEmpty;
+  const json& v = field(j, key);
+  return v.is_string() ? v.get_ref<const std::string&>() : kEmpty;
+}
 
-Rs read_rs(Object o) {
-  Rs r;
-  const json& b = std::as_const(o).body();  // reading must not unshare the body
-  const json& md = field(b, "metadata");
-  const json& hash = field(field(md, "labels"), kPodTemplateHashLabel);
-  r.hash = hash.is_string() ? hash.get<std::string>() : "";
-  r.spec = int_field(field(b, "spec"), "replicas", 1);
+// The status part of read_rs_fields (see CachedRs for why it stands alone).
+void read_rs_status(const json& b, RsFields& r) {
   const json& st = field(b, "status");
   r.replicas = int_field(st, "replicas", 0);
   r.ready = int_field(st, "readyReplicas", 0);
   r.available = int_field(st, "availableReplicas", 0);
+  const json& observed = field(st, "observedGeneration");
+  r.observed_generation = observed.is_number_integer() ? observed.get<long>() : r.generation;
+}
+
+RsFields read_rs_fields(const json& b) {
+  RsFields r;
+  const json& md = field(b, "metadata");
+  const json& hash = field(field(md, "labels"), kPodTemplateHashLabel);
+  r.hash = hash.is_string() ? hash.get<std::string>() : "";
+  r.spec = int_field(field(b, "spec"), "replicas", 1);
   const json& ann = field(md, "annotations");
   const json& rev = field(ann, kRevisionAnnotation);
   r.revision = rev.is_string() ? std::atoi(rev.get<std::string>().c_str()) : 0;
@@ -86,8 +122,13 @@ Rs read_rs(Object o) {
   r.deleting = !field(md, "deletionTimestamp").is_null();
   const json& gen = field(md, "generation");
   r.generation = gen.is_number_integer() ? gen.get<long>() : 0;
-  const json& observed = field(st, "observedGeneration");
-  r.observed_generation = observed.is_number_integer() ? observed.get<long>() : r.generation;
+  read_rs_status(b, r);
+  return r;
+}
+
+Rs read_rs(Object o) {
+  Rs r;
+  static_cast<RsFields&>(r) = read_rs_fields(std::as_const(o).body());  // reading must not unshare
   r.obj = std::move(o);
   return r;
 }
@@ -98,7 +139,7 @@ bool owned_by(const json& body, const std::string& kind, const std::string& name
   auto refs = md->find("ownerReferences");
   if (refs == md->end() || !refs->is_array()) return false;
   for (const auto& r : *refs)
-    if (r.value("kind", "") == kind && r.value("name", "") == name) return true;
+    if (str_value(r, "kind") == kind && str_value(r, "name") == name) return true;
   return false;
 }
 
@@ -111,15 +152,23 @@ json owner_ref(const Object& rollout) {
                        {"blockOwnerDeletion", true}}});
 }
 
+// st.value("pauseConditions", json::array()) without copying it.
+const json& pause_conditions(const json& st) {
+  static const json kNone = json::array();
+  if (!st.is_object()) (void)st.value("pauseConditions", json::array());  // throws, as value() did
+  auto it = st.find("pauseConditions");
+  return it == st.end() ? kNone : *it;
+}
+
 bool has_pause(const json& st, const std::string& reason) {
-  for (const auto& p : st.value("pauseConditions", json::array()))
-    if (p.value("reason", "") == reason) return true;
+  for (const auto& p : pause_conditions(st))
+    if (str_value(p, "reason") == reason) return true;
   return false;
 }
 
 std::optional<SimTime> pause_start(const json& st, const std::string& reason) {
-  for (const auto& p : st.value("pauseConditions", json::array()))
-    if (p.value("reason", "") == reason) return parse_time(p.value("startTime", json()));
+  for (const auto& p : pause_conditions(st))
+    if (str_value(p, "reason") == reason) return parse_time(field(p, "startTime"));
   return std::nullopt;
 }
 
@@ -140,34 +189,49 @@ void remove_pause(json& st, const std::string& reason) {
   else st["pauseConditions"] = kept;
 }
 
-void set_condition(json& st, const std::string& type, const std::string& status,
-                   const std::string& reason, const std::string& message, SimTime now) {
-  if (!st.contains("conditions") || !st["conditions"].is_array()) st["conditions"] = json::array();
-  for (auto& c : st["conditions"]) {
-    if (c.value("type", "") != type) continue;
-    if (c.value("status", "") != status || c.value("reason", "") != reason ||
-        c.value("message", "") != message) {
-      if (c.value("status", "") != status) c["lastTransitionTime"] = format_time(now);
-      c["status"] = status;
-      c["reason"] = reason;
-      c["message"] = message;
-      c["lastUpdateTime"] = format_time(now);
+// Compares in place and formats the time only when the condition changes: this runs three
+// times on every reconcile and the conditions rarely change.
+void set_condition(json& st, std::string_view type, std::string_view status,
+                   std::string_view reason, std::string_view message, SimTime now) {
+  auto found = st.find(std::string_view("conditions"));
+  if (found == st.end() || !found->is_array()) {
+    st["conditions"] = json::array();
+    found = st.find(std::string_view("conditions"));
+  }
+  json& conditions = *found;
+  for (auto& c : conditions) {
+    if (str_value(c, "type") != type) continue;
+    const bool same_status = str_value(c, "status") == status;
+    if (!same_status || str_value(c, "reason") != reason || str_value(c, "message") != message) {
+      const std::string t = format_time(now);
+      if (!same_status) c["lastTransitionTime"] = t;
+      c["status"] = std::string(status);
+      c["reason"] = std::string(reason);
+      c["message"] = std::string(message);
+      c["lastUpdateTime"] = t;
     }
     return;
   }
-  st["conditions"].push_back({{"type", type},
-                              {"status", status},
-                              {"reason", reason},
-                              {"message", message},
-                              {"lastUpdateTime", format_time(now)},
-                              {"lastTransitionTime", format_time(now)}});
+  const std::string t = format_time(now);
+  conditions.push_back({{"type", std::string(type)},
+                        {"status", std::string(status)},
+                        {"reason", std::string(reason)},
+                        {"message", std::string(message)},
+                        {"lastUpdateTime", t},
+                        {"lastTransitionTime", t}});
 }
 
-const json* condition(const json& st, const std::string& type) {
+// j[key] = value, skipped when it already holds that string (the status mostly stays).
+void set_string(json& j, const char* key, std::string_view value) {
+  if (const json& cur = field(j, key); cur.is_string() && cur.get_ref<const std::string&>() == value) return;
+  j[key] = std::string(value);
+}
+
+const json* condition(const json& st, std::string_view type) {
   auto it = st.find("conditions");
   if (it == st.end() || !it->is_array()) return nullptr;
   for (const auto& c : *it)
-    if (c.value("type", "") == type) return &c;
+    if (str_value(c, "type") == type) return &c;
   return nullptr;
 }
 
@@ -179,12 +243,29 @@ struct CachedTemplate {
 };
 using TemplateCache = std::map<ObjectKey, CachedTemplate>;
 
+// ReplicaSets as read_rs_fields() saw them, kept while (uid, resourceVersion) holds: every
+// write through a client moves the resourceVersion, so an unchanged pair means unchanged
+// metadata and spec, and the uid tells a recreated ReplicaSet of the same name apart. The
+// status is read on every pass all the same: the test Sim's stand-in ReplicaSet controller
+// (tests/rollouts/fake_cluster.hpp) writes it in place without moving the resourceVersion.
+// No Object is kept: a share of a stored body would make the store copy it on its next
+// in-place write.
+struct CachedRs {
+  std::string uid;
+  std::string resource_version;
+  std::optional<std::string> owner;  // the Rollout name `owned` was computed for
+  bool owned = false;
+  RsFields fields;
+};
+using RsCache = std::map<ObjectKey, CachedRs>;
+
 struct Pass {
   ClusterClient& client;
   SimTime now;
   Object rollout;  // shares the stored body (copy-on-write); read through std::as_const
   const RolloutSpec& spec;
   TemplateCache& template_cache;
+  RsCache& rs_cache;
   json st;
   std::vector<Rs> rss;
   std::string hash;
@@ -201,10 +282,11 @@ struct Pass {
     if (!result.requeue_after || d < *result.requeue_after) result.requeue_after = d;
   }
   int steps_count() const { return spec.canary ? static_cast<int>(spec.canary->steps.size()) : 0; }
-  int index() const { return st.value("currentStepIndex", 0); }
-  bool aborted() const { return st.value("abort", false); }
-  bool promote_full() const { return st.value("promoteFull", false); }
-  std::string stable_hash() const { return st.value("stableRS", ""); }
+  int index() const { return value_or(st, "currentStepIndex", 0); }
+  bool aborted() const { return value_or(st, "abort", false); }
+  bool promote_full() const { return value_or(st, "promoteFull", false); }
+  bool controller_pause() const { return value_or(st, "controllerPause", false); }
+  const std::string& stable_hash() const { return str_value(st, "stableRS"); }
   bool fully_promoted() const { return !hash.empty() && stable_hash() == hash; }
   bool traffic() const { return spec.canary && spec.canary->traffic_routing.has_value(); }
 };
@@ -238,23 +320,66 @@ const AnalysisTemplate* lookup_template(Pass& p, const TemplateRef& ref) {
 
 // --- ReplicaSets -----------------------------------------------------------------------
 
+// The ReplicaSets of the Rollout's namespace that it owns, by (revision, hash). Visits the
+// store in (namespace, name) order alongside the cache, which is in the same order, so
+// entries of ReplicaSets that are gone are dropped on the way.
 void load_replica_sets(Pass& p) {
   model::ListOptions lo;
   lo.group = "apps";
   lo.kind = "ReplicaSet";
   lo.ns = p.spec.ns;
-  for (auto& o : p.client.list(lo))
-    if (owned_by(std::as_const(o).body(), "Rollout", p.spec.name)) p.rss.push_back(read_rs(std::move(o)));
-  std::sort(p.rss.begin(), p.rss.end(),
-            [](const Rs& a, const Rs& b) { return std::tie(a.revision, a.hash) < std::tie(b.revision, b.hash); });
+  RsCache& cache = p.rs_cache;
+  auto it = cache.lower_bound(ObjectKey{lo.group, lo.kind, p.spec.ns, ""});
+  std::vector<Rs> owned;
+  // Usually the kept old ones, the stable, the new and one beyond the limit not yet deleted.
+  owned.reserve(static_cast<std::size_t>(std::max(0, p.spec.revision_history_limit)) + 3);
+  p.client.visit(lo, [&](const Object& o) {
+    const ObjectKey& key = o.key();
+    while (it != cache.end() && it->first < key) it = cache.erase(it);
+    if (it == cache.end() || it->first != key) it = cache.emplace_hint(it, key, CachedRs{});
+    CachedRs& c = it->second;
+    const json& md = field(o.body(), "metadata");
+    const std::string& uid = str_field(md, "uid");
+    const std::string& rv = str_field(md, "resourceVersion");
+    if (rv.empty() || c.resource_version != rv || c.uid != uid) {
+      c.uid = uid;
+      c.resource_version = rv;
+      c.owner.reset();
+      c.fields = read_rs_fields(o.body());
+    } else {
+      read_rs_status(o.body(), c.fields);
+    }
+    if (c.owner != p.spec.name) {
+      c.owned = owned_by(o.body(), "Rollout", p.spec.name);
+      c.owner = p.spec.name;
+    }
+    if (c.owned) {
+      owned.emplace_back();
+      static_cast<RsFields&>(owned.back()) = c.fields;
+      owned.back().obj = o;  // shares the stored body for this pass only
+    }
+    ++it;
+  });
+  while (it != cache.end() && it->first.group == lo.group && it->first.kind == lo.kind &&
+         it->first.ns == p.spec.ns)
+    it = cache.erase(it);
+  // Sorted through indices: a ReplicaSet is moved once, into place.
+  std::vector<std::size_t> order(owned.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(owned[a].revision, owned[a].hash) < std::tie(owned[b].revision, owned[b].hash);
+  });
+  p.rss.reserve(owned.size() + 1);  // room for a new ReplicaSet
+  for (std::size_t i : order) p.rss.push_back(std::move(owned[i]));
 }
 
 void classify_replica_sets(Pass& p) {
   p.new_rs = p.stable_rs = nullptr;
   p.older.clear();
+  const std::string& stable = p.stable_hash();
   for (auto& r : p.rss) {
     if (r.hash == p.hash) p.new_rs = &r;
-    else if (!p.stable_hash().empty() && r.hash == p.stable_hash()) p.stable_rs = &r;
+    else if (!stable.empty() && r.hash == stable) p.stable_rs = &r;
   }
   for (auto& r : p.rss)
     if (&r != p.new_rs && &r != p.stable_rs) p.older.push_back(&r);
@@ -431,15 +556,13 @@ void reconcile_traffic(Pass& p, int want_canary, int want_stable) {
 
 // --- analysis --------------------------------------------------------------------------
 
-std::string run_phase(const Object& run) {
-  const json& phase = field(field(run.body(), "status"), "phase");
-  return phase.is_string() ? phase.get<std::string>() : "";
+const std::string& run_phase(const Object& run) {
+  return str_field(field(run.body(), "status"), "phase");
 }
 
 // status.message of a run, read in place (the status holds the measurements).
-std::string run_message(const Object& run) {
-  const json& msg = field(field(run.body(), "status"), "message");
-  return msg.is_string() ? msg.get<std::string>() : "";
+const std::string& run_message(const Object& run) {
+  return str_field(field(run.body(), "status"), "message");
 }
 
 // Creates an AnalysisRun from `a` (reference 5); nullopt when templates are missing (the
@@ -557,9 +680,12 @@ bool reconcile_analysis(Pass& p) {
   json& canary = p.st["canary"];
   const std::string revision = p.new_rs ? std::to_string(p.new_rs->revision) : "0";
   const bool cancel_all = p.fully_promoted() || p.aborted() || p.promote_full() || p.stable_hash().empty();
-  auto status_of = [&](const char* field) -> json& {
-    if (!canary.contains(field) || !canary[field].is_object()) canary[field] = json::object();
-    return canary[field];
+  auto status_of = [&](const char* key) -> json& {
+    auto it = canary.find(std::string_view(key));
+    if (it != canary.end() && it->is_object()) return *it;
+    json& j = canary[key];
+    j = json::object();
+    return j;
   };
   // Background.
   if (cs.background) {
@@ -579,7 +705,7 @@ bool reconcile_analysis(Pass& p) {
           do_abort(p, "Background analysis could not start: " + error);
         run_name = bg.value("name", "");
       }
-      if (auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, run_name})) {
+      if (const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, run_name})) {
         const std::string phase = run_phase(*run);
         const std::string msg = run_message(*run);
         bg["status"] = phase.empty() ? "Pending" : phase;
@@ -613,7 +739,7 @@ bool reconcile_analysis(Pass& p) {
   }
   const bool retry = p.st.contains("abortedAt") && !p.aborted();
   const bool resumed_inconclusive = step_status.value("status", "") == "Inconclusive" &&
-                                    p.st.value("controllerPause", false);
+                                    p.controller_pause();
   if (current.empty() || retry || resumed_inconclusive) {
     std::string error;
     const std::string name = expected;
@@ -626,7 +752,7 @@ bool reconcile_analysis(Pass& p) {
     step_status = {{"name", run->name()}, {"status", "Pending"}};
     current = run->name();
   }
-  auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, current});
+  const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, current});
   if (!run) return false;
   const std::string phase = run_phase(*run);
   const std::string msg = run_message(*run);
@@ -773,7 +899,7 @@ bool step_complete(Pass& p, bool analysis_done, int want_canary, int want_stable
     case StepType::SetCanaryScale:
       return at_desired(p, want_canary, want_stable);
     case StepType::Pause: {
-      if (p.st.value("controllerPause", false) && !has_pause(p.st, "CanaryPauseStep")) return true;
+      if (p.controller_pause() && !has_pause(p.st, "CanaryPauseStep")) return true;
       if (s.pause_seconds) {
         auto start = pause_start(p.st, "CanaryPauseStep");
         if (start) {
@@ -823,9 +949,8 @@ std::vector<const Object*> owned_runs(Pass& p) {
   return out;
 }
 
-std::string pod_hash_label(const Object& o) {
-  const json& h = field(field(field(o.body(), "metadata"), "labels"), kPodTemplateHashLabel);
-  return h.is_string() ? h.get<std::string>() : "";
+const std::string& pod_hash_label(const Object& o) {
+  return str_field(field(field(o.body(), "metadata"), "labels"), kPodTemplateHashLabel);
 }
 
 void delete_runs(Pass& p, const std::vector<ObjectKey>& keys) {
@@ -866,29 +991,42 @@ void reconcile_revision_history(Pass& p) {
 // ReplicaSet is gone or being deleted, go; of the rest, newest first, the first
 // successfulRunHistoryLimit Successful and unsuccessfulRunHistoryLimit
 // Failed/Error/Inconclusive runs stay. Running and Pending runs are left alone.
-void reconcile_run_history(Pass& p, const std::set<std::string>& current) {
-  std::vector<const Object*> others;
-  for (const Object* run : owned_runs(p))
-    if (!current.count(run->name())) others.push_back(run);
-  std::map<std::string, bool> rs_deleting;  // pod hash -> being deleted
-  for (const Rs& r : p.rss) rs_deleting[r.hash] = r.deleting;
-  auto created = [](const Object* o) {
-    const json& c = field(field(o->body(), "metadata"), "creationTimestamp");
-    return c.is_string() ? c.get<std::string>() : std::string();
+void reconcile_run_history(Pass& p, const std::vector<const std::string*>& current) {
+  // Runs are read in place: nothing is written before delete_runs.
+  struct Run {
+    const Object* obj;
+    const std::string* created;  // metadata.creationTimestamp, "" when absent
+    const std::string* hash;     // the pod template hash label, "" when absent
   };
-  std::sort(others.begin(), others.end(), [&](const Object* a, const Object* b) {
-    return std::make_pair(created(a), a->name()) > std::make_pair(created(b), b->name());
+  std::vector<Run> others;
+  for (const Object* run : owned_runs(p)) {
+    if (std::any_of(current.begin(), current.end(), [&](const std::string* n) { return *n == run->name(); }))
+      continue;
+    const json& md = field(run->body(), "metadata");
+    others.push_back({run, &str_field(md, "creationTimestamp"),
+                      &str_field(field(md, "labels"), kPodTemplateHashLabel)});
+  }
+  std::sort(others.begin(), others.end(), [](const Run& a, const Run& b) {
+    return std::tie(*a.created, a.obj->name()) > std::tie(*b.created, b.obj->name());
   });
+  // Whether the ReplicaSet of a pod hash is being deleted; nullptr: no such ReplicaSet. The
+  // last one of a hash counts, as when these went into a map by hash.
+  auto rs_of = [&](const std::string& hash) -> const Rs* {
+    for (auto r = p.rss.rbegin(); r != p.rss.rend(); ++r)
+      if (r->hash == hash) return &*r;
+    return nullptr;
+  };
   int kept_ok = 0, kept_bad = 0;
   std::vector<ObjectKey> doomed;
-  for (const Object* run : others) {
-    const std::string hash = pod_hash_label(*run);
-    auto rs = rs_deleting.find(hash);
-    if (hash.empty() || rs == rs_deleting.end() || rs->second) {
+  for (const Run& r : others) {
+    const Object* run = r.obj;
+    const std::string& hash = *r.hash;
+    const Rs* rs = rs_of(hash);
+    if (hash.empty() || !rs || rs->deleting) {
       doomed.push_back(run->key());
       continue;
     }
-    const std::string phase = run_phase(*run);
+    const std::string& phase = run_phase(*run);
     if (phase == "Successful") {
       if (kept_ok < p.spec.successful_run_history_limit) ++kept_ok;
       else doomed.push_back(run->key());
@@ -900,15 +1038,15 @@ void reconcile_run_history(Pass& p, const std::set<std::string>& current) {
   delete_runs(p, doomed);
 }
 
-// Names of the runs the status refers to (rollout.status.canary / .blueGreen).
-std::set<std::string> current_runs(const json& st) {
-  std::set<std::string> out;
+// Names of the runs the status refers to (rollout.status.canary / .blueGreen), in place.
+std::vector<const std::string*> current_runs(const json& st) {
+  std::vector<const std::string*> out;
   for (const char* group : {"canary", "blueGreen"}) {
     const json& g = field(st, group);
     if (!g.is_object()) continue;
-    for (const auto& [k, v] : g.items()) {
+    for (const auto& v : g) {
       const json& name = field(v, "name");
-      if (name.is_string()) out.insert(name.get<std::string>());
+      if (name.is_string()) out.push_back(&name.get_ref<const std::string&>());
     }
   }
   return out;
@@ -938,7 +1076,7 @@ void canary_pass(Pass& p) {
   // Pause step (2.1 step 7).
   const int idx = p.index();
   if (!p.aborted() && !p.spec.paused && idx < p.steps_count() &&
-      cs.steps[idx].type == StepType::Pause && !p.st.value("controllerPause", false))
+      cs.steps[idx].type == StepType::Pause && !p.controller_pause())
     add_pause(p.st, "CanaryPauseStep", p.now);
   // Status sync (2.1 step 9).
   if (p.promote_full() && !p.fully_promoted()) {
@@ -1022,7 +1160,7 @@ void blue_green_pass(Pass& p) {
       s = {{"name", run->name()}, {"status", "Pending"}};
       name = run->name();
     }
-    auto run = p.client.get({"argoproj.io", "AnalysisRun", p.spec.ns, name});
+    const Object* run = p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, name});
     std::string phase = run ? run_phase(*run) : "";
     s["status"] = phase.empty() ? "Pending" : phase;
     if (phase == "Failed" || phase == "Error")
@@ -1051,7 +1189,7 @@ void blue_green_pass(Pass& p) {
         return;
       // Pause before the switch (autoPromotionEnabled false, or autoPromotionSeconds).
       if (!bg.auto_promotion_enabled || bg.auto_promotion_seconds > 0) {
-        if (!p.st.value("controllerPause", false)) add_pause(p.st, "BlueGreenPause", p.now);
+        if (!p.controller_pause()) add_pause(p.st, "BlueGreenPause", p.now);
         if (has_pause(p.st, "BlueGreenPause")) {
           if (bg.auto_promotion_enabled && bg.auto_promotion_seconds > 0) {
             auto start = pause_start(p.st, "BlueGreenPause");
@@ -1114,15 +1252,17 @@ void compute_status(Pass& p) {
   }
   const int updated = p.new_rs ? p.new_rs->replicas : 0;
   // Progress (8.6): remember the last counters; any change refreshes Progressing.
-  const json progress = {updated, ready, available, p.stable_hash(), p.index()};
-  const bool progressed = st.value("progressMarker", json()) != progress;
-  st["progressMarker"] = progress;
+  json progress = {updated, ready, available, p.stable_hash(), p.index()};
+  const auto marker = st.find("progressMarker");
+  const bool progressed = marker == st.end() || *marker != progress;
+  if (progressed) st["progressMarker"] = std::move(progress);
   st["replicas"] = replicas;
   st["updatedReplicas"] = updated;
   st["readyReplicas"] = ready;
   st["availableReplicas"] = available;
-  st["selector"] = fmt::format("{}={}", kPodTemplateHashLabel, p.hash);
-  st["observedGeneration"] = std::to_string(std::as_const(p.rollout).body()["metadata"].value("generation", 0));
+  set_string(st, "selector", fmt::format("{}={}", kPodTemplateHashLabel, p.hash));
+  set_string(st, "observedGeneration",
+             std::to_string(std::as_const(p.rollout).body()["metadata"].value("generation", 0)));
   const bool completed = p.fully_promoted() && updated == p.spec.replicas && available >= p.spec.replicas;
   const auto* prog = condition(st, "Progressing");
   if (p.aborted()) {
@@ -1143,7 +1283,7 @@ void compute_status(Pass& p) {
     set_condition(st, "Progressing", "True", "ReplicaSetUpdated",
                   fmt::format("ReplicaSet \"{}-{}\" is progressing.", p.spec.name, p.hash), p.now);
     for (auto& c : st["conditions"])
-      if (c.value("type", "") == "Progressing") c["lastUpdateTime"] = format_time(p.now);
+      if (str_value(c, "type") == "Progressing") c["lastUpdateTime"] = format_time(p.now);
   } else if (prog && prog->value("reason", "") != "ProgressDeadlineExceeded") {
     // Time is not counted at pauses, analysis steps or with pause conditions.
     const int idx = p.index();
@@ -1152,7 +1292,7 @@ void compute_status(Pass& p) {
         (p.spec.canary && idx < p.steps_count() &&
          (p.spec.canary->steps[idx].type == StepType::Pause ||
           p.spec.canary->steps[idx].type == StepType::Analysis));
-    auto last = parse_time(prog->value("lastUpdateTime", json()));
+    auto last = parse_time(field(*prog, "lastUpdateTime"));
     if (!waiting && last) {
       const SimTime deadline = *last + sim::seconds(p.spec.progress_deadline_seconds);
       if (p.now > deadline) {
@@ -1207,9 +1347,9 @@ void compute_status(Pass& p) {
   } else {
     phase = "Healthy";
   }
-  st["phase"] = phase;
+  set_string(st, "phase", phase);
   if (message.empty()) st.erase("message");
-  else st["message"] = message;
+  else set_string(st, "message", message);
 }
 
 // Writes p.st as the status (moving it) when it differs from `original`, the stored status.
@@ -1219,10 +1359,14 @@ void compute_status(Pass& p) {
 void write_status(Pass& p, const json& original) {
   if (p.st == original) return;
   const Object& ro = p.rollout;
-  json md = {{"name", ro.name()}};
+  json body = json::object();
+  json& md = body["metadata"];
+  md["name"] = ro.name();
   if (!ro.ns().empty()) md["namespace"] = ro.ns();
   if (const std::string& rv = resource_version_of(ro); !rv.empty()) md["resourceVersion"] = rv;
-  json body = {{"apiVersion", ro.api_version()}, {"kind", ro.kind()}, {"metadata", std::move(md)}, {"status", std::move(p.st)}};
+  body["apiVersion"] = ro.api_version();
+  body["kind"] = ro.kind();
+  body["status"] = std::move(p.st);
   p.st = json::object();
   const ObjectKey key = ro.key();
   p.rollout = Object();  // `original` must not be used after this
@@ -1245,6 +1389,7 @@ struct RolloutController::Caches {
   };
   std::map<ObjectKey, Spec> specs;
   TemplateCache templates;
+  RsCache replica_sets;
 };
 
 RolloutController::RolloutController() : caches_(std::make_unique<Caches>()) {}
@@ -1285,7 +1430,7 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   }
   static const RolloutSpec kNoSpec;
   static const json kNoStatus = json::object();
-  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, json::object(), {}, {}, nullptr, nullptr, {}, {}};
+  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, json::object(), {}, {}, nullptr, nullptr, {}, {}};
   const json& live_status = field(std::as_const(p.rollout).body(), "status");
   const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;

@@ -56,8 +56,9 @@ class RolloutController {
                             SimTime now) const;
 
  private:
-  // Parsed Rollout specs by (uid, generation) and analysis templates by resourceVersion:
-  // parsing them on every reconcile dominated its cost. Results do not depend on them.
+  // Parsed Rollout specs by (uid, generation), analysis templates by resourceVersion and
+  // ReplicaSet fields by (uid, resourceVersion): parsing them on every reconcile dominated
+  // its cost. Results do not depend on them.
   struct Caches;
   std::unique_ptr<Caches> caches_;
 };
