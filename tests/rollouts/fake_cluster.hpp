@@ -43,7 +43,7 @@ class FakeCluster : public model::ClusterClient {
       const auto& [k, o] = *it;
       if (k.group != opts.group || k.kind != opts.kind) break;
       if (opts.ns && k.ns != *opts.ns) break;
-      if (!opts.selector.matches(model::labels_of(o.body()))) continue;
+      if (!opts.selector.matches_labels_of(o.body())) continue;
       fn(o);
     }
   }
