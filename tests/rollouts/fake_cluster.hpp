@@ -158,6 +158,11 @@ class FakeCluster : public model::ClusterClient {
 // wakes the Rollouts and running AnalysisRuns of the same namespace (standing in for
 // watches); the stand-in ReplicaSet controller runs after every reconcile.
 struct Sim {
+  Sim() = default;
+  Sim(Sim&&) = default;  // node-based members: queue_'s iterators into due_ stay valid
+  Sim(const Sim&) = delete;
+  Sim& operator=(const Sim&) = delete;
+
   FakeCluster cluster;
   SequenceProvider provider;
   RolloutController rollouts;
@@ -221,13 +226,13 @@ struct Sim {
   }
 
   void schedule(const model::ObjectKey& k, SimTime t) {
-    auto it = due_.find(k);
-    if (it != due_.end()) {
+    auto [it, added] = due_.try_emplace(k, t);
+    if (!added) {
       if (it->second <= t && it->second >= now) return;  // already due earlier
-      queue_.erase({it->second, k});
+      queue_.erase({it->second, it});
+      it->second = t;
     }
-    due_[k] = t;
-    queue_.insert({t, k});
+    queue_.insert({t, it});
   }
 
   // Watch stand-ins. A Rollout is enqueued by any change to itself or its ReplicaSets, and
@@ -321,9 +326,10 @@ struct Sim {
     wake_all();  // changes made from outside (set image, promote, abort)
     long guard = 0;
     while (!queue_.empty() && queue_.begin()->first <= until) {
-      auto [t, k] = *queue_.begin();
+      const auto [t, due] = *queue_.begin();
       queue_.erase(queue_.begin());
-      due_[k] = SimTime::max();
+      due->second = SimTime::max();
+      const model::ObjectKey& k = due->first;  // due_ never drops an entry
       if (t > now) {
         now = t;
         guard = 0;
@@ -401,13 +407,24 @@ struct Sim {
       note_run(it->first, &std::as_const(it->second));
   }
 
-  std::map<model::ObjectKey, SimTime> due_;
+  // When each object is next due; SimTime::max() while it is reconciled and after a
+  // reconcile that asked for no requeue. Entries are never erased, so queue_ can point at them.
+  using Due = std::map<model::ObjectKey, SimTime>;
+  Due due_;
   std::map<model::ObjectKey, std::string> run_phase_;  // last phase each AnalysisRun was seen in
   // AnalysisRuns that exist and have not completed: wake_runs looks at these only, not at the
   // history of completed ones.
   std::set<model::ObjectKey> running_;
   std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
-  std::set<std::pair<SimTime, model::ObjectKey>> queue_;
+  // (time, key) order, as a set of (time, key) pairs would have; keys compared only on ties.
+  struct ByTimeThenKey {
+    bool operator()(const std::pair<SimTime, Due::iterator>& a,
+                    const std::pair<SimTime, Due::iterator>& b) const {
+      if (a.first != b.first) return a.first < b.first;
+      return a.second != b.second && a.second->first < b.second->first;
+    }
+  };
+  std::set<std::pair<SimTime, Due::iterator>, ByTimeThenKey> queue_;
 };
 
 }  // namespace rehearse::rollouts::testing
