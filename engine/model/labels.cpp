@@ -132,33 +132,61 @@ Selector Selector::from_labels(const Labels& labels) {
   return sel;
 }
 
+namespace {
+
+// One requirement against a label that is present (`value`) or absent (nullptr).
+bool satisfies(const Requirement& r, const std::string* value) {
+  const bool has = value != nullptr;
+  auto in_values = [&] {
+    return has && std::binary_search(r.values.begin(), r.values.end(), *value);
+  };
+  switch (r.op) {
+    case Requirement::Op::Equals: return has && *value == r.values[0];
+    case Requirement::Op::NotEquals: return !(has && *value == r.values[0]);
+    case Requirement::Op::In: return in_values();
+    case Requirement::Op::NotIn: return !in_values();
+    case Requirement::Op::Exists: return has;
+    case Requirement::Op::DoesNotExist: return !has;
+  }
+  return true;
+}
+
+// metadata.labels of a body when it is an object, else nullptr (labels_of's empty case).
+const json* labels_object(const json& body) {
+  if (!body.is_object()) return nullptr;
+  auto md = body.find("metadata");
+  if (md == body.end() || !md->is_object()) return nullptr;
+  auto l = md->find("labels");
+  return l != md->end() && l->is_object() ? &*l : nullptr;
+}
+
+}  // namespace
+
 bool Selector::matches(const Labels& labels) const {
   for (const auto& r : reqs_) {
     auto it = labels.find(r.key);
-    bool has = it != labels.end();
-    auto in_values = [&] {
-      return has && std::binary_search(r.values.begin(), r.values.end(), it->second);
-    };
-    switch (r.op) {
-      case Requirement::Op::Equals:
-        if (!has || it->second != r.values[0]) return false;
-        break;
-      case Requirement::Op::NotEquals:
-        if (has && it->second == r.values[0]) return false;
-        break;
-      case Requirement::Op::In:
-        if (!in_values()) return false;
-        break;
-      case Requirement::Op::NotIn:
-        if (in_values()) return false;
-        break;
-      case Requirement::Op::Exists:
-        if (!has) return false;
-        break;
-      case Requirement::Op::DoesNotExist:
-        if (has) return false;
-        break;
+    if (!satisfies(r, it != labels.end() ? &it->second : nullptr)) return false;
+  }
+  return true;
+}
+
+bool Selector::matches_labels_of(const json& body) const {
+  if (reqs_.empty()) return true;
+  const json* labels = labels_object(body);
+  std::string dumped;  // a non-string label value as labels_of renders it
+  for (const auto& r : reqs_) {
+    const std::string* value = nullptr;
+    if (labels) {
+      if (auto it = labels->find(r.key); it != labels->end()) {
+        if (it->is_string()) {
+          value = it->get_ptr<const std::string*>();
+        } else {
+          dumped = it->dump();
+          value = &dumped;
+        }
+      }
     }
+    if (!satisfies(r, value)) return false;
   }
   return true;
 }
@@ -186,11 +214,8 @@ std::string Selector::str() const {
 
 Labels labels_of(const json& body) {
   Labels out;
-  if (!body.is_object()) return out;
-  auto md = body.find("metadata");
-  if (md == body.end() || !md->is_object()) return out;
-  auto l = md->find("labels");
-  if (l == md->end() || !l->is_object()) return out;
+  const json* l = labels_object(body);
+  if (!l) return out;
   for (auto& [k, v] : l->items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
   return out;
 }

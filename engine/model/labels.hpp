@@ -32,6 +32,9 @@ class Selector {
   static Selector from_labels(const Labels& labels);
 
   bool matches(const Labels& labels) const;
+  // matches(labels_of(body)), reading metadata.labels in place instead of copying it into
+  // a Labels map (list and visit test every object of a kind).
+  bool matches_labels_of(const nlohmann::json& body) const;
   bool empty() const { return reqs_.empty(); }
   std::string str() const;
   const std::vector<Requirement>& requirements() const { return reqs_; }

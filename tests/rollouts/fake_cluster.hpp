@@ -4,13 +4,16 @@
 // controller (pods available as soon as they are asked for, or never). Not the fake API
 // server (sim/cluster): no watches, no GC, resourceVersion is a counter, merge patch only.
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "engine/model/check.hpp"
 #include "engine/model/cluster_client.hpp"
 #include "engine/model/manifest_loader.hpp"
 #include "engine/patch/patch.hpp"
@@ -43,7 +46,7 @@ class FakeCluster : public model::ClusterClient {
       const auto& [k, o] = *it;
       if (k.group != opts.group || k.kind != opts.kind) break;
       if (opts.ns && k.ns != *opts.ns) break;
-      if (!opts.selector.matches(model::labels_of(o.body()))) continue;
+      if (!opts.selector.matches_labels_of(o.body())) continue;
       fn(o);
     }
   }
@@ -168,6 +171,11 @@ class FakeCluster : public model::ClusterClient {
 // wakes the Rollouts and running AnalysisRuns of the same namespace (standing in for
 // watches); the stand-in ReplicaSet controller runs after every reconcile.
 struct Sim {
+  Sim() = default;
+  Sim(Sim&&) = default;  // node-based members: queue_'s iterators into due_ stay valid
+  Sim(const Sim&) = delete;
+  Sim& operator=(const Sim&) = delete;
+
   FakeCluster cluster;
   SequenceProvider provider;
   RolloutController rollouts;
@@ -190,31 +198,16 @@ struct Sim {
     }
   }
 
-  // The stand-in ReplicaSet controller for one namespace; true when some status changed.
+  // The stand-in ReplicaSet controller for one namespace, over all its ReplicaSets; true
+  // when some status changed.
   bool settle_replica_sets(const std::string& ns) {
     int total = 0;
     bool changed = false;
     auto& objs = cluster.objects();
     for (auto it = objs.lower_bound({"apps", "ReplicaSet", ns, ""});
          it != objs.end() && it->first.kind == "ReplicaSet" && it->first.ns == ns; ++it) {
-      model::Object& o = it->second;
-      const auto& body = std::as_const(o).body();  // read without unsharing the body
-      const int spec = body["spec"].value("replicas", 1);
-      const int avail = pods_become_ready ? spec : 0;
-      // Compared in place: this runs for every ReplicaSet of the namespace after each reconcile.
-      auto st = body.find("status");
-      auto is = [&](const char* k, int v) {
-        auto f = st->find(k);
-        return f != st->end() && *f == v;
-      };
-      const bool same = st != body.end() && st->is_object() && st->size() == 3 &&
-                        is("replicas", spec) && is("readyReplicas", avail) && is("availableReplicas", avail);
-      if (!same) {
-        o.body()["status"] = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
-        o.freeze();
-        changed = true;
-      }
-      total += spec;
+      changed |= settle(it->second);
+      total += spec_replicas(it->second);
     }
     max_total_replicas = std::max(max_total_replicas, total);
     return changed;
@@ -224,6 +217,7 @@ struct Sim {
     for (auto& [k, o] : cluster.objects()) namespaces.insert(k.ns);
     bool changed = false;
     for (const auto& ns : namespaces) changed |= settle_replica_sets(ns);
+    unsettled_.clear();
     return changed;
   }
 
@@ -245,13 +239,13 @@ struct Sim {
   }
 
   void schedule(const model::ObjectKey& k, SimTime t) {
-    auto it = due_.find(k);
-    if (it != due_.end()) {
+    auto [it, added] = due_.try_emplace(k, t);
+    if (!added) {
       if (it->second <= t && it->second >= now) return;  // already due earlier
-      queue_.erase({it->second, k});
+      queue_.erase({it->second, it});
+      it->second = t;
     }
-    due_[k] = t;
-    queue_.insert({t, k});
+    queue_.insert({t, it});
   }
 
   // Watch stand-ins. A Rollout is enqueued by any change to itself or its ReplicaSets, and
@@ -264,58 +258,73 @@ struct Sim {
          it != objs.end() && it->first.kind == "Rollout" && it->first.ns == ns; ++it)
       schedule(it->first, now);
   }
-  // Running AnalysisRuns that are not scheduled yet, or were asked to terminate.
+  // Running AnalysisRuns that are not scheduled yet, or were asked to terminate. Reads
+  // running_, which must be current for `ns` (see refresh_runs and dispatch_writes).
   void wake_runs(const std::string& ns) {
-    auto& objs = cluster.objects();
-    for (auto it = objs.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
-         it != objs.end() && it->first.kind == "AnalysisRun" && it->first.ns == ns; ++it) {
-      const auto& k = it->first;
-      const auto& b = std::as_const(it->second).body();
-      if (is_completed(phase_of(it->second))) continue;
+    for (auto it = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
+         it != running_.end() && it->ns == ns; ++it) {
+      const auto& k = *it;
+      const model::Object* run = cluster.find(k);
+      REHEARSE_CHECK(run != nullptr, "Sim: running_ lists a deleted AnalysisRun");
+      const auto& spec = run->body()["spec"];
       auto d = due_.find(k);
-      const auto& spec = b["spec"];
-      const bool terminate = spec.contains("terminate") && spec["terminate"] == true;
+      auto t = spec.find("terminate");
+      const bool terminate = t != spec.end() && *t == true;
       if (d == due_.end() || d->second == SimTime::max() || terminate) schedule(k, now);
     }
   }
   void wake_namespace(const std::string& ns) {
+    refresh_runs(ns);  // the objects may have been changed from outside
     wake_rollouts(ns);
     wake_runs(ns);
   }
-  static std::string phase_of(const model::Object& run) {
+  // A view into the run's body: valid until the run is next written.
+  static std::string_view phase_of(const model::Object& run) {
     const auto& b = run.body();
     auto st = b.find("status");
     if (st == b.end() || !st->is_object()) return "";
     auto ph = st->find("phase");
-    return ph != st->end() && ph->is_string() ? ph->get<std::string>() : "";
+    return ph != st->end() && ph->is_string() ? std::string_view(*ph->get_ptr<const std::string*>()) : "";
   }
-  static bool is_completed(const std::string& phase) {
+  static bool is_completed(std::string_view phase) {
     auto p = analysis_phase_from(phase);
     return p && rollouts::is_completed(*p);
   }
-  // Applies the watch rules to the writes of one reconcile.
-  void dispatch_writes(const std::string& reconciled_ns, bool replica_sets_changed) {
-    std::set<std::string> rollouts_of, runs_of;
-    if (replica_sets_changed) rollouts_of.insert(reconciled_ns);
-    for (const auto& w : cluster.take_writes()) {
-      runs_of.insert(w.ns);
+  // Applies the watch rules to the writes of one reconcile. Each schedule() touches only its
+  // own key, so the order the namespaces are woken in does not matter.
+  void dispatch_writes(const std::string& reconciled_ns, bool replica_sets_changed,
+                       const std::vector<model::ObjectKey>& writes) {
+    std::vector<const std::string*> rollouts_of, runs_of;  // namespaces, usually one
+    auto add = [](std::vector<const std::string*>& v, const std::string& ns) {
+      for (const std::string* n : v)
+        if (*n == ns) return;
+      v.push_back(&ns);
+    };
+    if (replica_sets_changed) add(rollouts_of, reconciled_ns);
+    for (const auto& w : writes) {
+      add(runs_of, w.ns);
       if (w.kind != "AnalysisRun") {
-        rollouts_of.insert(w.ns);
+        add(rollouts_of, w.ns);
         continue;
       }
       const model::Object* run = cluster.find(w);
-      const std::string phase = run ? phase_of(*run) : "<deleted>";
-      auto [it, added] = run_phase_.try_emplace(w, phase);
-      if (added || it->second != phase) {
-        it->second = phase;
-        rollouts_of.insert(w.ns);
+      const std::string_view phase = run ? phase_of(*run) : "<deleted>";
+      note_run(w, run);
+      auto it = run_phase_.find(w);
+      if (it == run_phase_.end()) {
+        run_phase_.emplace(w, phase);
+        add(rollouts_of, w.ns);
+      } else if (it->second != phase) {
+        it->second.assign(phase);
+        add(rollouts_of, w.ns);
       }
     }
-    for (const auto& ns : rollouts_of) wake_rollouts(ns);
-    for (const auto& ns : runs_of) wake_runs(ns);
+    for (const std::string* ns : rollouts_of) wake_rollouts(*ns);
+    for (const std::string* ns : runs_of) wake_runs(*ns);
   }
 
   void wake_all() {
+    running_.clear();  // rebuilt namespace by namespace
     std::set<std::string> namespaces;
     for (auto& [k, o] : cluster.objects()) namespaces.insert(k.ns);
     for (const auto& ns : namespaces) wake_namespace(ns);
@@ -330,9 +339,10 @@ struct Sim {
     wake_all();  // changes made from outside (set image, promote, abort)
     long guard = 0;
     while (!queue_.empty() && queue_.begin()->first <= until) {
-      auto [t, k] = *queue_.begin();
+      const auto [t, due] = *queue_.begin();
       queue_.erase(queue_.begin());
-      due_[k] = SimTime::max();
+      due->second = SimTime::max();
+      const model::ObjectKey& k = due->first;  // due_ never drops an entry
       if (t > now) {
         now = t;
         guard = 0;
@@ -342,15 +352,92 @@ struct Sim {
       auto r = k.kind == "Rollout" ? rollouts.reconcile(cluster, k, now)
                                    : analysis.reconcile(cluster, k, now);
       if (r.requeue_after) schedule(k, now + *r.requeue_after);
-      dispatch_writes(k.ns, settle_replica_sets(k.ns));
+      const auto writes = cluster.take_writes();
+      dispatch_writes(k.ns, settle_written(k.ns, writes), writes);
     }
     now = until;
   }
 
  private:
-  std::map<model::ObjectKey, SimTime> due_;
+  // Stands in for settle_replica_sets(ns) after a reconcile. Every ReplicaSet was settled
+  // when run_for started, and since then only the controllers' writes change objects, so
+  // only the ReplicaSets written since can be unsettled; those of other namespaces wait for
+  // a reconcile in theirs, as they would with the full pass.
+  bool settle_written(const std::string& ns, const std::vector<model::ObjectKey>& writes) {
+    for (const auto& w : writes)
+      if (w.kind == "ReplicaSet" && w.group == "apps") unsettled_.insert(w);
+    auto it = unsettled_.lower_bound({"apps", "ReplicaSet", ns, ""});
+    if (it == unsettled_.end() || it->kind != "ReplicaSet" || it->ns != ns) return false;
+    bool changed = false;
+    while (it != unsettled_.end() && it->kind == "ReplicaSet" && it->ns == ns) {
+      auto o = cluster.objects().find(*it);
+      if (o != cluster.objects().end()) changed |= settle(o->second);  // else deleted
+      it = unsettled_.erase(it);
+    }
+    // The total moves only when a ReplicaSet of `ns` is written (scaled, created, deleted).
+    int total = 0;
+    auto& objs = cluster.objects();
+    for (auto r = objs.lower_bound({"apps", "ReplicaSet", ns, ""});
+         r != objs.end() && r->first.kind == "ReplicaSet" && r->first.ns == ns; ++r)
+      total += spec_replicas(r->second);
+    max_total_replicas = std::max(max_total_replicas, total);
+    return changed;
+  }
+  static int spec_replicas(const model::Object& rs) {
+    return std::as_const(rs).body()["spec"].value("replicas", 1);
+  }
+  // One ReplicaSet's status from its spec; true when it changed.
+  bool settle(model::Object& o) {
+    const auto& body = std::as_const(o).body();  // read without unsharing the body
+    const int spec = spec_replicas(o);
+    const int avail = pods_become_ready ? spec : 0;
+    // Compared in place: most ReplicaSets are already settled.
+    auto st = body.find("status");
+    auto is = [&](const char* k, int v) {
+      auto f = st->find(k);
+      return f != st->end() && *f == v;
+    };
+    const bool same = st != body.end() && st->is_object() && st->size() == 3 &&
+                      is("replicas", spec) && is("readyReplicas", avail) && is("availableReplicas", avail);
+    if (same) return false;
+    o.body()["status"] = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
+    o.freeze();
+    return true;
+  }
+
+  // running_ follows the AnalysisRun `k` (its body `run`, nullptr once deleted).
+  void note_run(const model::ObjectKey& k, const model::Object* run) {
+    if (k.group == "argoproj.io" && run && !is_completed(phase_of(*run))) running_.insert(k);
+    else running_.erase(k);
+  }
+  // Rebuilds running_ for `ns` from the objects.
+  void refresh_runs(const std::string& ns) {
+    auto r = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
+    while (r != running_.end() && r->ns == ns) r = running_.erase(r);
+    auto& objs = cluster.objects();
+    for (auto it = objs.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
+         it != objs.end() && it->first.kind == "AnalysisRun" && it->first.ns == ns; ++it)
+      note_run(it->first, &std::as_const(it->second));
+  }
+
+  // When each object is next due; SimTime::max() while it is reconciled and after a
+  // reconcile that asked for no requeue. Entries are never erased, so queue_ can point at them.
+  using Due = std::map<model::ObjectKey, SimTime>;
+  Due due_;
   std::map<model::ObjectKey, std::string> run_phase_;  // last phase each AnalysisRun was seen in
-  std::set<std::pair<SimTime, model::ObjectKey>> queue_;
+  // AnalysisRuns that exist and have not completed: wake_runs looks at these only, not at the
+  // history of completed ones.
+  std::set<model::ObjectKey> running_;
+  std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
+  // (time, key) order, as a set of (time, key) pairs would have; keys compared only on ties.
+  struct ByTimeThenKey {
+    bool operator()(const std::pair<SimTime, Due::iterator>& a,
+                    const std::pair<SimTime, Due::iterator>& b) const {
+      if (a.first != b.first) return a.first < b.first;
+      return a.second != b.second && a.second->first < b.second->first;
+    }
+  };
+  std::set<std::pair<SimTime, Due::iterator>, ByTimeThenKey> queue_;
 };
 
 }  // namespace rehearse::rollouts::testing
