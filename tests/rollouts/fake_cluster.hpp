@@ -291,7 +291,7 @@ struct Sim {
       }
       const model::Object* run = cluster.find(w);
       const std::string_view phase = run ? phase_of(*run) : "<deleted>";
-      note_run(w, run);
+      note_run(w, run, phase);
       auto it = run_phase_.find(w);
       if (it == run_phase_.end()) {
         run_phase_.emplace(w, phase);
@@ -346,8 +346,9 @@ struct Sim {
   // only the ReplicaSets written since can be unsettled; those of other namespaces wait for
   // a reconcile in theirs, as they would with the full pass.
   bool settle_written(const std::string& ns, const std::vector<model::ObjectKey>& writes) {
+    static const std::string kKind = "ReplicaSet", kGroup = "apps";
     for (const auto& w : writes)
-      if (w.kind == "ReplicaSet" && w.group == "apps") unsettled_.insert(w);
+      if (w.kind == kKind && w.group == kGroup) unsettled_.insert(w);
     auto it = unsettled_.lower_bound({"apps", "ReplicaSet", ns, ""});
     if (it == unsettled_.end() || it->kind != "ReplicaSet" || it->ns != ns) return false;
     bool changed = false;
@@ -387,13 +388,15 @@ struct Sim {
     return true;
   }
 
-  // running_ follows the AnalysisRun `k` (its body `run`, nullptr once deleted).
-  void note_run(const model::ObjectKey& k, const model::Object* run) {
-    if (k.group == "argoproj.io" && run && !is_completed(phase_of(*run))) {
+  // running_ follows the AnalysisRun `k` (its body `run`, nullptr once deleted; `phase`
+  // is phase_of(*run)).
+  void note_run(const model::ObjectKey& k, const model::Object* run, std::string_view phase) {
+    static const std::string kGroup = "argoproj.io", kSpec = "spec", kTerminate = "terminate";
+    if (k.group == kGroup && run && !is_completed(phase)) {
       const auto& body = run->body();
       bool terminate = false;
-      if (auto spec = body.find("spec"); spec != body.end() && spec->is_object()) {
-        auto t = spec->find("terminate");
+      if (auto spec = body.find(kSpec); spec != body.end() && spec->is_object()) {
+        auto t = spec->find(kTerminate);
         terminate = t != spec->end() && *t == true;
       }
       running_.insert_or_assign(k, terminate);
@@ -408,7 +411,7 @@ struct Sim {
     auto& objs = cluster.objects();
     for (auto it = objs.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
          it != objs.end() && it->first.kind == "AnalysisRun" && it->first.ns == ns; ++it)
-      note_run(it->first, &std::as_const(it->second));
+      note_run(it->first, &std::as_const(it->second), phase_of(it->second));
   }
 
   // When each object is next due; SimTime::max() while it is reconciled and after a
