@@ -5,7 +5,10 @@
 // Identity follows the API server: (group, kind, namespace, name). The version is carried
 // for output but two objects that differ only in version are the same object.
 
+#include <bit>
 #include <compare>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,13 +20,74 @@
 
 namespace rehearse::model {
 
+namespace detail {
+
+// Bytes as a big-endian number: comparing two such numbers compares the bytes in order,
+// each as unsigned char (std::string's ordering).
+inline uint64_t load_be64(const char* p) noexcept {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
+inline uint64_t load_be32(const char* p) noexcept {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
+  return v;
+}
+
+// std::string's ordering (the first differing byte as unsigned char decides, else the
+// shorter string comes first), inline and a word at a time: keys are compared in every
+// map operation, and their fields are short and often share a prefix ("argoproj.io",
+// "AnalysisRun", "app-7c9f..."). The tail is read as a word that overlaps bytes already
+// found equal, so the first difference inside it is still the first difference overall.
+inline std::strong_ordering compare_bytes(const std::string& a, const std::string& b) noexcept {
+  const char* x = a.data();
+  const char* y = b.data();
+  const size_t n = a.size() < b.size() ? a.size() : b.size();
+  uint64_t u = 0, v = 0;
+  if (n >= 8) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      u = load_be64(x + i);
+      v = load_be64(y + i);
+      if (u != v) return u <=> v;
+    }
+    if (i < n) {
+      u = load_be64(x + n - 8);
+      v = load_be64(y + n - 8);
+    }
+  } else if (n >= 4) {  // bytes [0, 4) then [n-4, n)
+    u = load_be32(x) << 32 | load_be32(x + n - 4);
+    v = load_be32(y) << 32 | load_be32(y + n - 4);
+  } else if (n > 0) {  // bytes 0, n/2, n-1
+    auto b3 = [n](const char* p) -> uint64_t {
+      return uint64_t{static_cast<unsigned char>(p[0])} << 16 |
+             uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 | static_cast<unsigned char>(p[n - 1]);
+    };
+    u = b3(x);
+    v = b3(y);
+  }
+  if (u != v) return u <=> v;
+  return a.size() <=> b.size();
+}
+
+}  // namespace detail
+
 struct ObjectKey {
   std::string group;
   std::string kind;
   std::string ns;  // empty for cluster-scoped objects
   std::string name;
 
-  auto operator<=>(const ObjectKey&) const = default;
+  // Lexicographic over (group, kind, ns, name), as the defaulted operator would be.
+  std::strong_ordering operator<=>(const ObjectKey& o) const noexcept {
+    if (auto c = detail::compare_bytes(group, o.group); c != 0) return c;
+    if (auto c = detail::compare_bytes(kind, o.kind); c != 0) return c;
+    if (auto c = detail::compare_bytes(ns, o.ns); c != 0) return c;
+    return detail::compare_bytes(name, o.name);
+  }
   bool operator==(const ObjectKey&) const = default;
 
   // "Kind/name" or "Kind/ns/name"; group added as "Kind.group" when not core.

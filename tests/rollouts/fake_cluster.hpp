@@ -13,7 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/model/check.hpp"
 #include "engine/model/cluster_client.hpp"
 #include "engine/model/manifest_loader.hpp"
 #include "engine/patch/patch.hpp"
@@ -262,14 +261,9 @@ struct Sim {
   // running_, which must be current for `ns` (see refresh_runs and dispatch_writes).
   void wake_runs(const std::string& ns) {
     for (auto it = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
-         it != running_.end() && it->ns == ns; ++it) {
-      const auto& k = *it;
-      const model::Object* run = cluster.find(k);
-      REHEARSE_CHECK(run != nullptr, "Sim: running_ lists a deleted AnalysisRun");
-      const auto& spec = run->body()["spec"];
+         it != running_.end() && it->first.ns == ns; ++it) {
+      const auto& [k, terminate] = *it;
       auto d = due_.find(k);
-      auto t = spec.find("terminate");
-      const bool terminate = t != spec.end() && *t == true;
       if (d == due_.end() || d->second == SimTime::max() || terminate) schedule(k, now);
     }
   }
@@ -280,10 +274,11 @@ struct Sim {
   }
   // A view into the run's body: valid until the run is next written.
   static std::string_view phase_of(const model::Object& run) {
+    static const std::string kStatus = "status", kPhase = "phase";  // no strlen per lookup
     const auto& b = run.body();
-    auto st = b.find("status");
+    auto st = b.find(kStatus);
     if (st == b.end() || !st->is_object()) return "";
-    auto ph = st->find("phase");
+    auto ph = st->find(kPhase);
     return ph != st->end() && ph->is_string() ? std::string_view(*ph->get_ptr<const std::string*>()) : "";
   }
   static bool is_completed(std::string_view phase) {
@@ -309,7 +304,7 @@ struct Sim {
       }
       const model::Object* run = cluster.find(w);
       const std::string_view phase = run ? phase_of(*run) : "<deleted>";
-      note_run(w, run);
+      note_run(w, run, phase);
       auto it = run_phase_.find(w);
       if (it == run_phase_.end()) {
         run_phase_.emplace(w, phase);
@@ -364,8 +359,9 @@ struct Sim {
   // only the ReplicaSets written since can be unsettled; those of other namespaces wait for
   // a reconcile in theirs, as they would with the full pass.
   bool settle_written(const std::string& ns, const std::vector<model::ObjectKey>& writes) {
+    static const std::string kKind = "ReplicaSet", kGroup = "apps";
     for (const auto& w : writes)
-      if (w.kind == "ReplicaSet" && w.group == "apps") unsettled_.insert(w);
+      if (w.kind == kKind && w.group == kGroup) unsettled_.insert(w);
     auto it = unsettled_.lower_bound({"apps", "ReplicaSet", ns, ""});
     if (it == unsettled_.end() || it->kind != "ReplicaSet" || it->ns != ns) return false;
     bool changed = false;
@@ -405,19 +401,30 @@ struct Sim {
     return true;
   }
 
-  // running_ follows the AnalysisRun `k` (its body `run`, nullptr once deleted).
-  void note_run(const model::ObjectKey& k, const model::Object* run) {
-    if (k.group == "argoproj.io" && run && !is_completed(phase_of(*run))) running_.insert(k);
-    else running_.erase(k);
+  // running_ follows the AnalysisRun `k` (its body `run`, nullptr once deleted; `phase`
+  // is phase_of(*run)).
+  void note_run(const model::ObjectKey& k, const model::Object* run, std::string_view phase) {
+    static const std::string kGroup = "argoproj.io", kSpec = "spec", kTerminate = "terminate";
+    if (k.group == kGroup && run && !is_completed(phase)) {
+      const auto& body = run->body();
+      bool terminate = false;
+      if (auto spec = body.find(kSpec); spec != body.end() && spec->is_object()) {
+        auto t = spec->find(kTerminate);
+        terminate = t != spec->end() && *t == true;
+      }
+      running_.insert_or_assign(k, terminate);
+    } else {
+      running_.erase(k);
+    }
   }
   // Rebuilds running_ for `ns` from the objects.
   void refresh_runs(const std::string& ns) {
     auto r = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
-    while (r != running_.end() && r->ns == ns) r = running_.erase(r);
+    while (r != running_.end() && r->first.ns == ns) r = running_.erase(r);
     auto& objs = cluster.objects();
     for (auto it = objs.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
          it != objs.end() && it->first.kind == "AnalysisRun" && it->first.ns == ns; ++it)
-      note_run(it->first, &std::as_const(it->second));
+      note_run(it->first, &std::as_const(it->second), phase_of(it->second));
   }
 
   // When each object is next due; SimTime::max() while it is reconciled and after a
@@ -425,9 +432,10 @@ struct Sim {
   using Due = std::map<model::ObjectKey, SimTime>;
   Due due_;
   std::map<model::ObjectKey, std::string> run_phase_;  // last phase each AnalysisRun was seen in
-  // AnalysisRuns that exist and have not completed: wake_runs looks at these only, not at the
-  // history of completed ones.
-  std::set<model::ObjectKey> running_;
+  // AnalysisRuns that exist and have not completed, and whether each was asked to terminate
+  // (spec.terminate): wake_runs looks at these only, not at the history of completed ones.
+  // Both change only through writes, which note_run sees.
+  std::map<model::ObjectKey, bool> running_;
   std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
   // (time, key) order, as a set of (time, key) pairs would have; keys compared only on ties.
   struct ByTimeThenKey {
