@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,11 +139,23 @@ class Object {
   const std::string& ns() const { return key_.ns; }
 
   // The non-const accessor unshares a copy-on-write body first (see JsonBox); read through
-  // a const Object to avoid that.
-  nlohmann::json& body() { return *body_; }
+  // a const Object to avoid that. It also clears the stamp: an edited body is no longer the
+  // one its store wrote.
+  nlohmann::json& body() {
+    stamp_ = 0;
+    return *body_;
+  }
   const nlohmann::json& body() const { return *body_; }
   // Stores call this once they have finished editing: copies then share the body.
   void freeze() { body_.freeze(); }
+
+  // A number the store holding this object sets on every write to it and never reuses (its
+  // resourceVersion counter); 0 when unknown (not from a store, or edited since). Two
+  // objects with the same non-zero stamp have the same body, so a controller can tell that a
+  // stored object did not change without reading its body (as an informer's cache hands out
+  // the same pointer for an unchanged object).
+  std::uint64_t stamp() const { return stamp_; }
+  void set_stamp(std::uint64_t stamp) { stamp_ = stamp; }
 
   // Re-reads apiVersion/kind/metadata.name/metadata.namespace from the body.
   void refresh_identity();
@@ -160,6 +173,7 @@ class Object {
   std::string api_version_;
   Kind known_ = Kind::Unknown;
   JsonBox body_;
+  std::uint64_t stamp_ = 0;
   SourcePos origin_;
   std::shared_ptr<const SourceMap> source_map_;
 };

@@ -504,6 +504,7 @@ ApiResult<Object> ApiServer::write(Object next, const Stored* old, std::string_v
   auto& slot = objects_[key];
   slot = std::move(stored);
   slot->obj.freeze();  // done editing: reads and watch events share the body from here on
+  slot->obj.set_stamp(rv_);
   const Object& committed = slot->obj;
   (void)out;
   trace(verb, committed, actor, meta_field(committed.body(), "deletionTimestamp") != nullptr);
@@ -796,6 +797,7 @@ ApiResult<bool> ApiServer::remove(const ObjectKey& raw_key, const model::DeleteO
     Stored* st = it->second.get();
     nb["metadata"]["resourceVersion"] = std::to_string(++rv_);
     st->obj = Object{model::JsonBox(std::move(nb))};
+    st->obj.set_stamp(rv_);
     trace("api.delete", st->obj, actor, true);
     Object copy = st->obj;
     emit(WatchType::Modified, copy, actor);

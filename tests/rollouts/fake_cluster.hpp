@@ -56,6 +56,8 @@ class FakeCluster : public model::ClusterClient {
     obj.body()["metadata"]["uid"] = "uid-" + std::to_string(rv_);
     obj.body()["metadata"]["generation"] = 1;
     if (clock) obj.body()["metadata"]["creationTimestamp"] = format_status_time(*clock);
+    obj.freeze();
+    obj.set_stamp(static_cast<std::uint64_t>(rv_));
     objects_[obj.key()] = obj;
     writes_.push_back(obj.key());
     return obj;
@@ -81,6 +83,7 @@ class FakeCluster : public model::ClusterClient {
     body["metadata"]["generation"] = generation + (spec_changed ? 1 : 0);
     it->second = std::move(obj);
     it->second.freeze();
+    it->second.set_stamp(static_cast<std::uint64_t>(rv_));
     writes_.push_back(it->first);
     return it->second;
   }
@@ -94,6 +97,7 @@ class FakeCluster : public model::ClusterClient {
     it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
     writes_.push_back(obj.key());
     it->second.freeze();
+    it->second.set_stamp(static_cast<std::uint64_t>(rv_));
     return it->second;
   }
   model::ApiResult<model::Object> patch(const model::ObjectKey& key, model::PatchType,
@@ -104,6 +108,7 @@ class FakeCluster : public model::ClusterClient {
     it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
     writes_.push_back(key);
     it->second.freeze();
+    it->second.set_stamp(static_cast<std::uint64_t>(rv_));
     return it->second;
   }
   // In place (the stand-in keeps no history): a JSON patch that fails half-way leaves the
@@ -122,6 +127,7 @@ class FakeCluster : public model::ClusterClient {
     body["metadata"]["resourceVersion"] = std::to_string(++rv_);
     writes_.push_back(key);
     it->second.freeze();
+    it->second.set_stamp(static_cast<std::uint64_t>(rv_));
     return it->second;
   }
   // In place, like patch_status.
@@ -135,6 +141,7 @@ class FakeCluster : public model::ClusterClient {
     body["metadata"]["resourceVersion"] = std::to_string(++rv_);
     writes_.push_back(key);
     it->second.freeze();
+    it->second.set_stamp(static_cast<std::uint64_t>(rv_));
     return it->second;
   }
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions&) override {
@@ -154,6 +161,14 @@ class FakeCluster : public model::ClusterClient {
     return n;
   }
   std::map<model::ObjectKey, model::Object>& objects() { return objects_; }
+  // A status write by a controller the fake stands in for (the ReplicaSet controller): a new
+  // resourceVersion like any write, but no watch event (the driver wakes the Rollouts).
+  void write_status_in_place(model::Object& o, nlohmann::json status) {
+    o.body()["status"] = std::move(status);
+    o.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    o.freeze();
+    o.set_stamp(static_cast<std::uint64_t>(rv_));
+  }
   // When set, create() stamps metadata.creationTimestamp (history limits sort by it).
   const SimTime* clock = nullptr;
   long resource_version() const { return rv_; }
@@ -396,8 +411,7 @@ struct Sim {
     const bool same = st != body.end() && st->is_object() && st->size() == 3 &&
                       is("replicas", spec) && is("readyReplicas", avail) && is("availableReplicas", avail);
     if (same) return false;
-    o.body()["status"] = {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}};
-    o.freeze();
+    cluster.write_status_in_place(o, {{"replicas", spec}, {"readyReplicas", avail}, {"availableReplicas", avail}});
     return true;
   }
 
