@@ -520,7 +520,7 @@ ApiResult<Object> ApiServer::update(Object obj, std::string_view actor) {
   auto it = objects_.find(key);
   if (it == objects_.end()) return not_found(key);
   std::string rv = meta_string(obj.body(), "resourceVersion");
-  if (!rv.empty() && rv != meta_string(it->second->obj.body(), "resourceVersion"))
+  if (!rv.empty() && rv != meta_string(std::as_const(it->second->obj).body(), "resourceVersion"))
     return conflict(key);
   if (!obj.body()["metadata"].is_object()) obj.body()["metadata"] = json::object();
   return write(std::move(obj), it->second.get(), "api.update", actor, false, nullptr);
@@ -531,7 +531,7 @@ ApiResult<Object> ApiServer::update_status(Object obj, std::string_view actor) {
   auto it = objects_.find(key);
   if (it == objects_.end()) return not_found(key);
   std::string rv = meta_string(obj.body(), "resourceVersion");
-  if (!rv.empty() && rv != meta_string(it->second->obj.body(), "resourceVersion"))
+  if (!rv.empty() && rv != meta_string(std::as_const(it->second->obj).body(), "resourceVersion"))
     return conflict(key);
   return write(std::move(obj), it->second.get(), "api.update_status", actor, true, nullptr);
 }
@@ -588,7 +588,7 @@ ApiResult<Object> ApiServer::patch_object(const ObjectKey& raw_key, model::Patch
   }
   if (!body.is_object()) return api_error("BadRequest", 400, "patch did not produce an object");
   std::string want_rv = meta_string(body, "resourceVersion");
-  if (!want_rv.empty() && want_rv != meta_string(it->second->obj.body(), "resourceVersion"))
+  if (!want_rv.empty() && want_rv != meta_string(std::as_const(it->second->obj).body(), "resourceVersion"))
     return conflict(key);
   Object next{model::JsonBox(std::move(body))};
   if (normalize(next.key()) != key)
@@ -665,7 +665,7 @@ ApiResult<Object> ApiServer::apply(Object obj, const model::ApplyOptions& opts,
     owners.operation = "Apply";
     owners.api_version = st.obj.api_version();
     owners.time = sim::format_rfc3339(queue_.now());
-    owners.fields = field_set(st.obj.body(), schema);
+    owners.fields = field_set(std::as_const(st.obj).body(), schema);
     st.managers.clear();
     st.managers[manager] = owners;
     json mf = json::array({json{{"manager", manager},
@@ -680,7 +680,7 @@ ApiResult<Object> ApiServer::apply(Object obj, const model::ApplyOptions& opts,
   Stored& st = *it->second;
   patch::PatchSchema schema(key.group, key.kind);
   FieldSet applied = field_set(desired, schema);
-  FieldSet live_fields = field_set(st.obj.body(), schema);
+  FieldSet live_fields = field_set(std::as_const(st.obj).body(), schema);
   std::vector<std::string> conflicts;
   std::map<std::string, FieldOwners> managers = st.managers;
   for (auto& [name, owners] : managers) {
@@ -703,7 +703,7 @@ ApiResult<Object> ApiServer::apply(Object obj, const model::ApplyOptions& opts,
     return api_error("Conflict", 409,
                      fmt::format("Apply failed with {} conflict{}: {}", conflicts.size(),
                                  conflicts.size() == 1 ? "" : "s", fmt::join(conflicts, "\n")));
-  json body = st.obj.body();
+  json body = std::as_const(st.obj).body();
   auto mine = managers.find(manager);
   if (mine != managers.end()) {
     for (const auto& [path, leaf] : mine->second.fields) {
@@ -724,7 +724,7 @@ ApiResult<Object> ApiServer::apply(Object obj, const model::ApplyOptions& opts,
   adjusted.managers = std::move(managers);
   adjusted.managers.erase(manager);
   Stored* live = it->second.get();
-  const std::string old_rv = meta_string(st.obj.body(), "resourceVersion");
+  const std::string old_rv = meta_string(std::as_const(st.obj).body(), "resourceVersion");
   std::map<std::string, FieldOwners> saved = live->managers;
   live->managers = adjusted.managers;
   // `live` is replaced (freed) by a successful write; it survives a no-op or a failure.
@@ -762,7 +762,7 @@ ApiResult<bool> ApiServer::remove(const ObjectKey& raw_key, const model::DeleteO
       for (const auto& dk : deps) {
         auto di = objects_.find(dk);
         if (di == objects_.end()) continue;
-        json nb = di->second->obj.body();
+        json nb = std::as_const(di->second->obj).body();
         json refs = json::array();
         for (const auto& r : nb["metadata"]["ownerReferences"])
           if (!(r.is_object() && r.value("uid", "") == uid)) refs.push_back(r);
@@ -886,7 +886,7 @@ void ApiServer::check_foreground(const std::string& uid) {
   if (dependents_.count(uid)) return;
   gc_foreground_.erase(uid);
   auto it = objects_.find(k->second);
-  json nb = it->second->obj.body();
+  json nb = std::as_const(it->second->obj).body();
   json fin = json::array();
   for (const auto& f : nb["metadata"]["finalizers"])
     if (f != kForeground) fin.push_back(f);
@@ -905,7 +905,7 @@ void ApiServer::check_namespace(const std::string& ns) {
     if (k.ns == ns) inside.push_back(k);
   for (const auto& k : inside) {
     auto it = objects_.find(k);
-    if (it == objects_.end() || meta_field(it->second->obj.body(), "deletionTimestamp")) continue;
+    if (it == objects_.end() || meta_field(std::as_const(it->second->obj).body(), "deletionTimestamp")) continue;
     (void)remove(k, model::DeleteOptions{}, "namespace-controller");
   }
   bool empty = true;

@@ -160,6 +160,31 @@ TEST(ApiServer, StatusEditChangesOnlyTheStatus) {
   EXPECT_EQ(missing.error().reason, "NotFound");
 }
 
+// Every write stamps the stored object with a number not used before (Object::stamp), so a
+// controller can tell an unchanged object without reading its body.
+TEST(ApiServer, EveryWriteStampsTheStoredObject) {
+  Fixture f;
+  auto kubectl = f.cluster->client("kubectl");
+  auto d = kubectl.create(obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
+    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})"));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  const std::uint64_t created = kubectl.find(d->key())->stamp();
+  EXPECT_NE(created, 0u);
+  EXPECT_EQ(d->stamp(), created);
+  auto scaled = kubectl.patch(d->key(), model::PatchType::Merge, json::parse(R"({"spec":{"replicas":3}})"));
+  ASSERT_TRUE(scaled.ok());
+  const std::uint64_t patched = kubectl.find(d->key())->stamp();
+  EXPECT_GT(patched, created);
+  auto status = kubectl.edit_status(d->key(), [](json& st) { st["observedGeneration"] = 2; });
+  ASSERT_TRUE(status.ok());
+  EXPECT_GT(kubectl.find(d->key())->stamp(), patched);
+  // A no-op write keeps the object, and its stamp.
+  const std::uint64_t before = kubectl.find(d->key())->stamp();
+  ASSERT_TRUE(kubectl.patch(d->key(), model::PatchType::Merge, json::parse(R"({"spec":{"replicas":3}})")).ok());
+  EXPECT_EQ(kubectl.find(d->key())->stamp(), before);
+}
+
 TEST(ApiServer, AppliesDeploymentAndServiceDefaults) {
   Fixture f;
   auto kubectl = f.cluster->client("kubectl");

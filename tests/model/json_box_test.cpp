@@ -82,3 +82,22 @@ TEST(JsonBox, ObjectsCopiedFromAStoreShareTheBodyAndReadingKeepsItShared) {
   EXPECT_FALSE(std::as_const(again).body().contains("data"));
   EXPECT_TRUE(std::as_const(copy).body().contains("data"));
 }
+
+// Object::stamp vouches for a body as its store wrote it: copies keep it, any non-const
+// access to the body clears it (the body may then differ from what the store holds).
+TEST(ObjectStamp, CopiesKeepItAndEditsClearIt) {
+  Object o(JsonBox(json::parse(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"n"}})")));
+  EXPECT_EQ(o.stamp(), 0u);
+  o.freeze();
+  o.set_stamp(7);
+  const Object copy = o;
+  EXPECT_EQ(copy.stamp(), 7u);
+  EXPECT_EQ(std::as_const(o).body()["metadata"]["name"], "a");  // const reads keep it
+  EXPECT_EQ(o.stamp(), 7u);
+  Object edited = o;
+  edited.body()["data"] = {{"k", "v"}};
+  EXPECT_EQ(edited.stamp(), 0u);
+  EXPECT_EQ(o.stamp(), 7u);
+  EXPECT_FALSE(std::as_const(o).body().contains("data"));
+}
