@@ -349,10 +349,11 @@ struct Sim {
     static const std::string kKind = "ReplicaSet", kGroup = "apps";
     for (const auto& w : writes)
       if (w.kind == kKind && w.group == kGroup) unsettled_.insert(w);
-    auto it = unsettled_.lower_bound({"apps", "ReplicaSet", ns, ""});
-    if (it == unsettled_.end() || it->kind != "ReplicaSet" || it->ns != ns) return false;
+    if (unsettled_.empty()) return false;  // the usual case: no ReplicaSet was written
+    auto it = unsettled_.lower_bound({kGroup, kKind, ns, ""});
+    if (it == unsettled_.end() || it->kind != kKind || it->ns != ns) return false;
     bool changed = false;
-    while (it != unsettled_.end() && it->kind == "ReplicaSet" && it->ns == ns) {
+    while (it != unsettled_.end() && it->kind == kKind && it->ns == ns) {
       auto o = cluster.objects().find(*it);
       if (o != cluster.objects().end()) changed |= settle(o->second);  // else deleted
       it = unsettled_.erase(it);
@@ -360,8 +361,8 @@ struct Sim {
     // The total moves only when a ReplicaSet of `ns` is written (scaled, created, deleted).
     int total = 0;
     auto& objs = cluster.objects();
-    for (auto r = objs.lower_bound({"apps", "ReplicaSet", ns, ""});
-         r != objs.end() && r->first.kind == "ReplicaSet" && r->first.ns == ns; ++r)
+    for (auto r = objs.lower_bound({kGroup, kKind, ns, ""});
+         r != objs.end() && r->first.kind == kKind && r->first.ns == ns; ++r)
       total += spec_replicas(r->second);
     max_total_replicas = std::max(max_total_replicas, total);
     return changed;
