@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 #include <nlohmann/json.hpp>
@@ -249,9 +250,11 @@ struct Sim {
   void wake_runs(const std::string& ns) {
     for (auto it = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
          it != running_.end() && it->first.ns == ns; ++it) {
-      const auto& [k, terminate] = *it;
-      auto d = due_.find(k);
-      if (d == due_.end() || d->second == SimTime::max() || terminate) schedule(k, now);
+      auto& [k, run] = *it;
+      if (!run.due) {
+        if (auto d = due_.find(k); d != due_.end()) run.due = d;
+      }
+      if (!run.due || (*run.due)->second == SimTime::max() || run.terminate) schedule(k, now);
     }
   }
   void wake_namespace(const std::string& ns) {
@@ -400,7 +403,7 @@ struct Sim {
         auto t = spec->find(kTerminate);
         terminate = t != spec->end() && *t == true;
       }
-      running_.insert_or_assign(k, terminate);
+      running_[k].terminate = terminate;
     } else {
       running_.erase(k);
     }
@@ -423,7 +426,11 @@ struct Sim {
   // AnalysisRuns that exist and have not completed, and whether each was asked to terminate
   // (spec.terminate): wake_runs looks at these only, not at the history of completed ones.
   // Both change only through writes, which note_run sees.
-  std::map<model::ObjectKey, bool> running_;
+  struct RunningRun {
+    bool terminate = false;
+    std::optional<Due::iterator> due;  // its due_ entry, once it has one
+  };
+  std::map<model::ObjectKey, RunningRun> running_;
   std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
   // (time, key) order, as a set of (time, key) pairs would have; keys compared only on ties.
   struct ByTimeThenKey {
