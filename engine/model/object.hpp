@@ -43,7 +43,8 @@ inline uint64_t load_be32(const char* p) noexcept {
 // map operation, and their fields are short and often share a prefix ("argoproj.io",
 // "AnalysisRun", "app-7c9f..."). The tail is read as a word that overlaps bytes already
 // found equal, so the first difference inside it is still the first difference overall.
-inline std::strong_ordering compare_bytes(const std::string& a, const std::string& b) noexcept {
+[[gnu::always_inline]] inline std::strong_ordering compare_bytes(const std::string& a,
+                                                           const std::string& b) noexcept {
   const char* x = a.data();
   const char* y = b.data();
   const size_t n = a.size() < b.size() ? a.size() : b.size();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 #include <nlohmann/json.hpp>
@@ -277,9 +278,11 @@ struct Sim {
   void wake_runs(const std::string& ns) {
     for (auto it = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
          it != running_.end() && it->first.ns == ns; ++it) {
-      const auto& [k, terminate] = *it;
-      auto d = due_.find(k);
-      if (d == due_.end() || d->second == SimTime::max() || terminate) schedule(k, now);
+      auto& [k, run] = *it;
+      if (!run.due) {
+        if (auto d = due_.find(k); d != due_.end()) run.due = d;
+      }
+      if (!run.due || (*run.due)->second == SimTime::max() || run.terminate) schedule(k, now);
     }
   }
   void wake_namespace(const std::string& ns) {
@@ -377,10 +380,11 @@ struct Sim {
     static const std::string kKind = "ReplicaSet", kGroup = "apps";
     for (const auto& w : writes)
       if (w.kind == kKind && w.group == kGroup) unsettled_.insert(w);
-    auto it = unsettled_.lower_bound({"apps", "ReplicaSet", ns, ""});
-    if (it == unsettled_.end() || it->kind != "ReplicaSet" || it->ns != ns) return false;
+    if (unsettled_.empty()) return false;  // the usual case: no ReplicaSet was written
+    auto it = unsettled_.lower_bound({kGroup, kKind, ns, ""});
+    if (it == unsettled_.end() || it->kind != kKind || it->ns != ns) return false;
     bool changed = false;
-    while (it != unsettled_.end() && it->kind == "ReplicaSet" && it->ns == ns) {
+    while (it != unsettled_.end() && it->kind == kKind && it->ns == ns) {
       auto o = cluster.objects().find(*it);
       if (o != cluster.objects().end()) changed |= settle(o->second);  // else deleted
       it = unsettled_.erase(it);
@@ -388,8 +392,8 @@ struct Sim {
     // The total moves only when a ReplicaSet of `ns` is written (scaled, created, deleted).
     int total = 0;
     auto& objs = cluster.objects();
-    for (auto r = objs.lower_bound({"apps", "ReplicaSet", ns, ""});
-         r != objs.end() && r->first.kind == "ReplicaSet" && r->first.ns == ns; ++r)
+    for (auto r = objs.lower_bound({kGroup, kKind, ns, ""});
+         r != objs.end() && r->first.kind == kKind && r->first.ns == ns; ++r)
       total += spec_replicas(r->second);
     max_total_replicas = std::max(max_total_replicas, total);
     return changed;
@@ -426,7 +430,7 @@ struct Sim {
         auto t = spec->find(kTerminate);
         terminate = t != spec->end() && *t == true;
       }
-      running_.insert_or_assign(k, terminate);
+      running_[k].terminate = terminate;
     } else {
       running_.erase(k);
     }
@@ -449,7 +453,11 @@ struct Sim {
   // AnalysisRuns that exist and have not completed, and whether each was asked to terminate
   // (spec.terminate): wake_runs looks at these only, not at the history of completed ones.
   // Both change only through writes, which note_run sees.
-  std::map<model::ObjectKey, bool> running_;
+  struct RunningRun {
+    bool terminate = false;
+    std::optional<Due::iterator> due;  // its due_ entry, once it has one
+  };
+  std::map<model::ObjectKey, RunningRun> running_;
   std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
   // (time, key) order, as a set of (time, key) pairs would have; keys compared only on ties.
   struct ByTimeThenKey {
