@@ -261,6 +261,19 @@ struct CachedRs {
 };
 using RsCache = std::map<ObjectKey, CachedRs>;
 
+// What the history limits read of an AnalysisRun, kept per stamp like CachedRs: finished
+// runs do not change, so most passes read none of their bodies. Without a stamp the body
+// is read every time.
+struct CachedRun {
+  std::uint64_t stamp = 0;
+  std::optional<std::string> owner;  // the Rollout name `owned` was computed for
+  bool owned = false;
+  std::string created;  // metadata.creationTimestamp, "" when absent
+  std::string hash;     // the pod template hash label, "" when absent
+  std::string phase;    // status.phase
+};
+using RunCache = std::map<ObjectKey, CachedRun>;
+
 struct Pass {
   ClusterClient& client;
   SimTime now;
@@ -268,6 +281,7 @@ struct Pass {
   const RolloutSpec& spec;
   TemplateCache& template_cache;
   RsCache& rs_cache;
+  RunCache& run_cache;
   json st;
   std::vector<Rs> rss;
   std::string hash;
@@ -942,20 +956,45 @@ void promote_stable(Pass& p, const std::string& why) {
 // --- history limits --------------------------------------------------------------------
 
 // The AnalysisRuns this Rollout owns, in (namespace, name) order.
-std::vector<const Object*> owned_runs(Pass& p) {
-  std::vector<const Object*> out;
+struct OwnedRun {
+  const Object* obj;
+  const CachedRun* read;  // its fields, current as of this visit
+};
+
+// The AnalysisRuns of the namespace that the Rollout owns. Visits the store alongside the
+// cache, both in (namespace, name) order, dropping entries of runs that are gone.
+std::vector<OwnedRun> owned_runs(Pass& p) {
+  std::vector<OwnedRun> out;
   model::ListOptions lo;
   lo.group = "argoproj.io";
   lo.kind = "AnalysisRun";
   lo.ns = p.spec.ns;
+  RunCache& cache = p.run_cache;
+  auto it = cache.lower_bound(ObjectKey{lo.group, lo.kind, p.spec.ns, ""});
   p.client.visit(lo, [&](const Object& o) {
-    if (owned_by(o.body(), "Rollout", p.spec.name)) out.push_back(&o);
+    const ObjectKey& key = o.key();
+    while (it != cache.end() && it->first < key) it = cache.erase(it);
+    if (it == cache.end() || it->first != key) it = cache.emplace_hint(it, key, CachedRun{});
+    CachedRun& c = it->second;
+    if (o.stamp() == 0 || o.stamp() != c.stamp) {
+      const json& md = field(o.body(), "metadata");
+      c.stamp = o.stamp();
+      c.owner.reset();
+      c.created = str_field(md, "creationTimestamp");
+      c.hash = str_field(field(md, "labels"), kPodTemplateHashLabel);
+      c.phase = run_phase(o);
+    }
+    if (c.owner != p.spec.name) {
+      c.owned = owned_by(o.body(), "Rollout", p.spec.name);
+      c.owner = p.spec.name;
+    }
+    if (c.owned) out.push_back({&o, &c});
+    ++it;
   });
+  while (it != cache.end() && it->first.group == lo.group && it->first.kind == lo.kind &&
+         it->first.ns == p.spec.ns)
+    it = cache.erase(it);
   return out;
-}
-
-const std::string& pod_hash_label(const Object& o) {
-  return str_field(field(field(o.body(), "metadata"), "labels"), kPodTemplateHashLabel);
 }
 
 void delete_runs(Pass& p, const std::vector<ObjectKey>& keys) {
@@ -982,8 +1021,8 @@ void reconcile_revision_history(Pass& p) {
     if (!removed && removed.error().reason != "NotFound") break;  // upstream stops at an error
     deleted.insert(rs.hash);
     std::vector<ObjectKey> runs;
-    for (const Object* run : owned_runs(p))
-      if (pod_hash_label(*run) == rs.hash) runs.push_back(run->key());
+    for (const OwnedRun& run : owned_runs(p))
+      if (run.read->hash == rs.hash) runs.push_back(run.obj->key());
     delete_runs(p, runs);
   }
   if (deleted.empty()) return;
@@ -997,22 +1036,15 @@ void reconcile_revision_history(Pass& p) {
 // successfulRunHistoryLimit Successful and unsuccessfulRunHistoryLimit
 // Failed/Error/Inconclusive runs stay. Running and Pending runs are left alone.
 void reconcile_run_history(Pass& p, const std::vector<const std::string*>& current) {
-  // Runs are read in place: nothing is written before delete_runs.
-  struct Run {
-    const Object* obj;
-    const std::string* created;  // metadata.creationTimestamp, "" when absent
-    const std::string* hash;     // the pod template hash label, "" when absent
-  };
-  std::vector<Run> others;
-  for (const Object* run : owned_runs(p)) {
-    if (std::any_of(current.begin(), current.end(), [&](const std::string* n) { return *n == run->name(); }))
+  // Nothing is written before delete_runs, so the visit's pointers stay valid.
+  std::vector<OwnedRun> others;
+  for (const OwnedRun& run : owned_runs(p)) {
+    if (std::any_of(current.begin(), current.end(), [&](const std::string* n) { return *n == run.obj->name(); }))
       continue;
-    const json& md = field(run->body(), "metadata");
-    others.push_back({run, &str_field(md, "creationTimestamp"),
-                      &str_field(field(md, "labels"), kPodTemplateHashLabel)});
+    others.push_back(run);
   }
-  std::sort(others.begin(), others.end(), [](const Run& a, const Run& b) {
-    return std::tie(*a.created, a.obj->name()) > std::tie(*b.created, b.obj->name());
+  std::sort(others.begin(), others.end(), [](const OwnedRun& a, const OwnedRun& b) {
+    return std::tie(a.read->created, a.obj->name()) > std::tie(b.read->created, b.obj->name());
   });
   // Whether the ReplicaSet of a pod hash is being deleted; nullptr: no such ReplicaSet. The
   // last one of a hash counts, as when these went into a map by hash.
@@ -1023,21 +1055,20 @@ void reconcile_run_history(Pass& p, const std::vector<const std::string*>& curre
   };
   int kept_ok = 0, kept_bad = 0;
   std::vector<ObjectKey> doomed;
-  for (const Run& r : others) {
-    const Object* run = r.obj;
-    const std::string& hash = *r.hash;
+  for (const OwnedRun& r : others) {
+    const std::string& hash = r.read->hash;
     const Rs* rs = rs_of(hash);
     if (hash.empty() || !rs || rs->deleting) {
-      doomed.push_back(run->key());
+      doomed.push_back(r.obj->key());
       continue;
     }
-    const std::string& phase = run_phase(*run);
+    const std::string& phase = r.read->phase;
     if (phase == "Successful") {
       if (kept_ok < p.spec.successful_run_history_limit) ++kept_ok;
-      else doomed.push_back(run->key());
+      else doomed.push_back(r.obj->key());
     } else if (phase == "Failed" || phase == "Error" || phase == "Inconclusive") {
       if (kept_bad < p.spec.unsuccessful_run_history_limit) ++kept_bad;
-      else doomed.push_back(run->key());
+      else doomed.push_back(r.obj->key());
     }
   }
   delete_runs(p, doomed);
@@ -1395,6 +1426,7 @@ struct RolloutController::Caches {
   std::map<ObjectKey, Spec> specs;
   TemplateCache templates;
   RsCache replica_sets;
+  RunCache runs;
 };
 
 RolloutController::RolloutController() : caches_(std::make_unique<Caches>()) {}
@@ -1435,7 +1467,7 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   }
   static const RolloutSpec kNoSpec;
   static const json kNoStatus = json::object();
-  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, json::object(), {}, {}, nullptr, nullptr, {}, {}};
+  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, caches_->runs, json::object(), {}, {}, nullptr, nullptr, {}, {}};
   const json& live_status = field(std::as_const(p.rollout).body(), "status");
   const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;

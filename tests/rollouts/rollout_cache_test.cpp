@@ -92,3 +92,47 @@ TEST(RolloutReplicaSetCache, ReplicaSetDeletedAndRecreatedWithTheSameNameIsSeen)
   EXPECT_TRUE(has_event(r, "ScalingReplicaSet: Scaled up ReplicaSet " + rs.name + " from 1 to 4"))
       << json(r.events).dump();
 }
+
+// A status write through the store gives the ReplicaSet a new stamp (Object::stamp): the
+// next pass reads it again instead of the body it read before.
+TEST(RolloutReplicaSetCache, StatusWrittenThroughTheStoreIsSeen) {
+  Sim sim = deployed();
+  ASSERT_EQ(status(sim)["availableReplicas"], 4);
+  model::Object& rs = sim.cluster.objects().at(stable_rs_key(sim));
+  const std::uint64_t before = rs.stamp();
+  sim.cluster.write_status_in_place(rs, {{"replicas", 4}, {"readyReplicas", 2}, {"availableReplicas", 2}});
+  ASSERT_NE(rs.stamp(), before);
+  (void)sim.rollouts.reconcile(sim.cluster, kKey, sim.now);
+  EXPECT_EQ(status(sim)["availableReplicas"], 2);
+}
+
+// The run history keeps what it read of each AnalysisRun per stamp: a run changed through
+// the client is read again. Here a kept run loses its pod template hash label, which
+// FilterAnalysisRunsToDelete (utils/analysis/filter.go) deletes.
+TEST(RolloutRunCache, RunChangedThroughTheClientIsReadAgain) {
+  Sim sim = deployed();
+  const std::string hash = status(sim)["stableRS"];
+  const std::string uid = sim.cluster.get(kKey)->body()["metadata"]["uid"];
+  json run = {{"apiVersion", "argoproj.io/v1alpha1"},
+              {"kind", "AnalysisRun"},
+              {"metadata",
+               {{"name", "web-old-1"},
+                {"namespace", "shop"},
+                {"labels", {{kPodTemplateHashLabel, hash}}},
+                {"ownerReferences", json::array({{{"apiVersion", "argoproj.io/v1alpha1"},
+                                                  {"kind", "Rollout"},
+                                                  {"name", "web"},
+                                                  {"uid", uid},
+                                                  {"controller", true}}})}}},
+              {"spec", {{"metrics", json::array()}}}};
+  ASSERT_TRUE(sim.cluster.create(model::Object(model::JsonBox(run))).ok());
+  const model::ObjectKey key{"argoproj.io", "AnalysisRun", "shop", "web-old-1"};
+  ASSERT_TRUE(sim.cluster.edit_status(key, [](json& st) { st["phase"] = "Successful"; }).ok());
+  (void)sim.rollouts.reconcile(sim.cluster, kKey, sim.now);
+  ASSERT_NE(sim.cluster.find(key), nullptr) << "a Successful run of the stable ReplicaSet is kept";
+  model::Object changed = *sim.cluster.find(key);
+  changed.body()["metadata"]["labels"].erase(kPodTemplateHashLabel);
+  ASSERT_TRUE(sim.cluster.update(std::move(changed)).ok());
+  (void)sim.rollouts.reconcile(sim.cluster, kKey, sim.now);
+  EXPECT_EQ(sim.cluster.find(key), nullptr) << "a run without a pod template hash label is deleted";
+}
