@@ -678,9 +678,10 @@ void terminate_run(Pass& p, const std::string& name) {
   const std::string phase = run_phase(*run);
   if (auto p = analysis_phase_from(phase); p && is_completed(*p)) return;
   if (field(field(run->body(), "spec"), "terminate") == true) return;
-  json body = run->body();
-  body["spec"]["terminate"] = true;
-  (void)p.client.update(Object(model::JsonBox(std::move(body))));
+  // A merge patch, as upstream's cancelAnalysisRuns sends (rollout/analysis.go,
+  // cancelAnalysisRun): the run's measurements are not sent back with it.
+  static const json kCancel = {{"spec", {{"terminate", true}}}};
+  (void)p.client.patch(run->key(), model::PatchType::Merge, kCancel);
 }
 
 void do_abort(Pass& p, const std::string& message) {

@@ -105,8 +105,17 @@ class FakeCluster : public model::ClusterClient {
                                         const nlohmann::json& patch) override {
     auto it = objects_.find(key);
     if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
-    it->second.body().merge_patch(patch);
-    it->second.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
+    nlohmann::json& body = it->second.body();
+    // metadata.generation moves when the spec changes, as for update().
+    const auto spec = patch.find("spec");
+    const bool spec_changed = spec != patch.end() && [&] {
+      nlohmann::json patched = body.value("spec", nlohmann::json::object());
+      patched.merge_patch(*spec);
+      return patched != body.value("spec", nlohmann::json::object());
+    }();
+    body.merge_patch(patch);
+    if (spec_changed) body["metadata"]["generation"] = body["metadata"].value("generation", 1) + 1;
+    body["metadata"]["resourceVersion"] = std::to_string(++rv_);
     writes_.push_back(key);
     it->second.freeze();
     it->second.set_stamp(static_cast<std::uint64_t>(rv_));
