@@ -283,7 +283,7 @@ struct Pass {
   RsCache& rs_cache;
   RunCache& run_cache;
   json st;
-  std::vector<Rs> rss;
+  std::vector<Rs>& rss;  // RolloutController::Caches::rs_buffer, emptied after the pass
   std::string hash;
   Rs* new_rs = nullptr;
   Rs* stable_rs = nullptr;  // only when distinct from new_rs
@@ -346,9 +346,7 @@ void load_replica_sets(Pass& p) {
   lo.ns = p.spec.ns;
   RsCache& cache = p.rs_cache;
   auto it = cache.lower_bound(ObjectKey{lo.group, lo.kind, p.spec.ns, ""});
-  std::vector<Rs> owned;
-  // Usually the kept old ones, the stable, the new and one beyond the limit not yet deleted.
-  owned.reserve(static_cast<std::size_t>(std::max(0, p.spec.revision_history_limit)) + 3);
+  std::vector<Rs>& owned = p.rss;
   p.client.visit(lo, [&](const Object& o) {
     const ObjectKey& key = o.key();
     while (it != cache.end() && it->first < key) it = cache.erase(it);
@@ -382,14 +380,11 @@ void load_replica_sets(Pass& p) {
   while (it != cache.end() && it->first.group == lo.group && it->first.kind == lo.kind &&
          it->first.ns == p.spec.ns)
     it = cache.erase(it);
-  // Sorted through indices: a ReplicaSet is moved once, into place.
-  std::vector<std::size_t> order(owned.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(owned[a].revision, owned[a].hash) < std::tie(owned[b].revision, owned[b].hash);
+  // (revision, hash) is unique among a Rollout's ReplicaSets, so any sort gives this order.
+  std::sort(owned.begin(), owned.end(), [](const Rs& a, const Rs& b) {
+    return std::tie(a.revision, a.hash) < std::tie(b.revision, b.hash);
   });
   p.rss.reserve(owned.size() + 1);  // room for a new ReplicaSet
-  for (std::size_t i : order) p.rss.push_back(std::move(owned[i]));
 }
 
 void classify_replica_sets(Pass& p) {
@@ -1428,6 +1423,7 @@ struct RolloutController::Caches {
   TemplateCache templates;
   RsCache replica_sets;
   RunCache runs;
+  std::vector<Rs> rs_buffer;
 };
 
 RolloutController::RolloutController() : caches_(std::make_unique<Caches>()) {}
@@ -1468,7 +1464,16 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   }
   static const RolloutSpec kNoSpec;
   static const json kNoStatus = json::object();
-  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, caches_->runs, json::object(), {}, {}, nullptr, nullptr, {}, {}};
+  // The pass's ReplicaSets live in a buffer kept between passes: a vector of a dozen of them
+  // is a large allocation, and making one per pass had glibc consolidate its free lists
+  // every time. Emptied when the pass ends, so no stored body stays shared.
+  std::vector<Rs>& rss = caches_->rs_buffer;
+  rss.clear();
+  struct Empty {
+    std::vector<Rs>& v;
+    ~Empty() { v.clear(); }
+  } empty_after{rss};
+  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, caches_->runs, json::object(), rss, {}, nullptr, nullptr, {}, {}};
   const json& live_status = field(std::as_const(p.rollout).body(), "status");
   const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;
