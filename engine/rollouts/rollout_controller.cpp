@@ -52,8 +52,11 @@ struct RsFields {
   long generation = 0, observed_generation = 0;
 };
 
+// The body is not kept: a pass reads a ReplicaSet through its cached fields, and fetches the
+// stored object only to write it (copying an Object per ReplicaSet per pass touched the
+// shared body's control block of every kept ReplicaSet).
 struct Rs : RsFields {
-  Object obj;
+  ObjectKey key;
 };
 
 // Field lookups without copying sub-documents (json::value() copies its default and the
@@ -129,7 +132,7 @@ RsFields read_rs_fields(const json& b) {
 Rs read_rs(Object o) {
   Rs r;
   static_cast<RsFields&>(r) = read_rs_fields(std::as_const(o).body());  // reading must not unshare
-  r.obj = std::move(o);
+  r.key = o.key();
   return r;
 }
 
@@ -373,7 +376,7 @@ void load_replica_sets(Pass& p) {
     if (c.owned) {
       owned.emplace_back();
       static_cast<RsFields&>(owned.back()) = c.fields;
-      owned.back().obj = o;  // shares the stored body for this pass only
+      owned.back().key = key;
     }
     ++it;
   });
@@ -427,7 +430,9 @@ void create_new_rs(Pass& p) {
 // Sets spec.replicas (and the scale-down deadline annotation); true when it changed.
 bool scale_rs(Pass& p, Rs& rs, int replicas) {
   if (rs.spec == replicas) return false;
-  json body = std::as_const(rs.obj).body();
+  const Object* stored = p.client.find(rs.key);
+  if (!stored) return false;
+  json body = stored->body();
   body["spec"]["replicas"] = replicas;
   if (replicas == 0 && body["metadata"].contains("annotations"))
     body["metadata"]["annotations"].erase(kScaleDownDeadlineAnnotation);
@@ -435,13 +440,15 @@ bool scale_rs(Pass& p, Rs& rs, int replicas) {
   if (!updated) return false;
   p.event(replicas > rs.spec ? "ScalingReplicaSet" : "ScalingReplicaSet",
           fmt::format("Scaled {} ReplicaSet {} from {} to {}", replicas > rs.spec ? "up" : "down",
-                      rs.obj.name(), rs.spec, replicas));
+                      rs.key.name, rs.spec, replicas));
   rs = read_rs(std::move(*updated));
   return true;
 }
 
 void set_deadline(Pass& p, Rs& rs, SimTime deadline) {
-  json body = std::as_const(rs.obj).body();
+  const Object* stored = p.client.find(rs.key);
+  if (!stored) return;
+  json body = stored->body();
   body["metadata"]["annotations"][kScaleDownDeadlineAnnotation] = format_time(deadline);
   if (auto updated = p.client.update(Object(model::JsonBox(std::move(body)))))
     rs = read_rs(std::move(*updated));
@@ -1007,13 +1014,13 @@ void reconcile_revision_history(Pass& p) {
   const int diff = static_cast<int>(cleanable.size()) - p.spec.revision_history_limit;
   if (diff <= 0) return;
   std::sort(cleanable.begin(), cleanable.end(), [](const Rs* a, const Rs* b) {
-    return std::tie(a->created, a->obj.name()) < std::tie(b->created, b->obj.name());
+    return std::tie(a->created, a->key.name) < std::tie(b->created, b->key.name);
   });
   std::set<std::string> deleted;
   for (int i = 0; i < diff; ++i) {
     const Rs& rs = *cleanable[i];
     if (rs.replicas != 0 || rs.spec != 0 || rs.generation > rs.observed_generation || rs.deleting) continue;
-    auto removed = p.client.remove(rs.obj.key(), model::DeleteOptions{});
+    auto removed = p.client.remove(rs.key, model::DeleteOptions{});
     if (!removed && removed.error().reason != "NotFound") break;  // upstream stops at an error
     deleted.insert(rs.hash);
     std::vector<ObjectKey> runs;
