@@ -1707,16 +1707,17 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   const RunStatus before = run.status();
   auto wake = run.step(now, provider_for_(*obj));
   if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
-  obj = client.find(key);  // a provider may have written (a `job` metric creates a Job)
-  if (!obj) return result;
   if (continuing && run.status() == before) return result;  // nothing to write
   if (continuing) {
     // The stored status is the rendering of `before`: edit only what changed (upstream
     // persists the status as a patch too, analysis/sync.go persistAnalysisRunStatus).
     auto patched = client.edit_status(key, [&](json& st) { run.edit_status(st, before); });
+    if (!patched && patched.error().reason == "NotFound") return result;
     const json* written_rv = patched ? metadata_field(*patched, "resourceVersion") : nullptr;
     cached.written_rv = written_rv && written_rv->is_string() ? written_rv->get<std::string>() : "";
   } else {
+    obj = client.find(key);  // a provider may have written (a `job` metric creates a Job)
+    if (!obj) return result;
     json new_status = run.status_json();
     if (new_status == status) {
       cached.written_rv = rv;
