@@ -262,8 +262,10 @@ struct Sim {
     return -1;
   }
 
-  void schedule(const model::ObjectKey& k, SimTime t) {
-    auto [it, added] = due_.try_emplace(k, t);
+  void schedule(const model::ObjectKey& k, SimTime t) { schedule(due_.try_emplace(k, t), t); }
+  // `slot`: the key's due_ entry, and whether it was just added with time `t`.
+  void schedule(std::pair<std::map<model::ObjectKey, SimTime>::iterator, bool> slot, SimTime t) {
+    auto [it, added] = slot;
     if (!added) {
       if (it->second <= t && it->second >= now) return;  // already due earlier
       queue_.erase({it->second, it});
@@ -373,7 +375,7 @@ struct Sim {
       ++reconciles;
       auto r = k.kind == "Rollout" ? rollouts.reconcile(cluster, k, now)
                                    : analysis.reconcile(cluster, k, now);
-      if (r.requeue_after) schedule(k, now + *r.requeue_after);
+      if (r.requeue_after) schedule({due, false}, now + *r.requeue_after);  // no lookup: `due` is k's entry
       const auto writes = cluster.take_writes();
       dispatch_writes(k.ns, settle_written(k.ns, writes), writes);
     }
