@@ -80,12 +80,17 @@ TEST(ApiServer, StaleResourceVersionIsAConflict) {
   EXPECT_TRUE(kubectl.update(Object{model::JsonBox(second)}).ok());
 }
 
+// The Deployment most tests here write: web:1, selector app=web, no replicas (defaulted).
+static Object web_deployment() {
+  return obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
+    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
+    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})");
+}
+
 TEST(ApiServer, GenerationMovesOnSpecChangesOnly) {
   Fixture f;
   auto kubectl = f.cluster->client("kubectl");
-  auto d = kubectl.create(obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
-    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
-    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})"));
+  auto d = kubectl.create(web_deployment());
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->body()["metadata"]["generation"], 1);
   auto labelled = kubectl.patch(d->key(), model::PatchType::Merge, json::parse(R"({"metadata":{"labels":{"team":"ml"}}})"));
@@ -110,9 +115,7 @@ TEST(ApiServer, GenerationMovesOnSpecChangesOnly) {
 TEST(ApiServer, StatusPatchChangesOnlyTheStatus) {
   Fixture f;
   auto kubectl = f.cluster->client("kubectl");
-  auto d = kubectl.create(obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
-    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
-    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})"));
+  auto d = kubectl.create(web_deployment());
   ASSERT_TRUE(d.ok()) << d.error().message;
   auto patched = kubectl.patch_status(d->key(), model::PatchType::JsonPatch, json::parse(R"([
     {"op":"add","path":"/status","value":{"observedGeneration":1,"conditions":[]}},
@@ -135,9 +138,7 @@ TEST(ApiServer, StatusPatchChangesOnlyTheStatus) {
 TEST(ApiServer, StatusEditChangesOnlyTheStatus) {
   Fixture f;
   auto kubectl = f.cluster->client("kubectl");
-  auto d = kubectl.create(obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
-    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
-    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})"));
+  auto d = kubectl.create(web_deployment());
   ASSERT_TRUE(d.ok()) << d.error().message;
   json seen;
   auto edited = kubectl.edit_status(d->key(), [&](json& st) {
@@ -165,9 +166,7 @@ TEST(ApiServer, StatusEditChangesOnlyTheStatus) {
 TEST(ApiServer, EveryWriteStampsTheStoredObject) {
   Fixture f;
   auto kubectl = f.cluster->client("kubectl");
-  auto d = kubectl.create(obj(R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
-    "spec":{"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},
-    "spec":{"containers":[{"name":"app","image":"web:1"}]}}}})"));
+  auto d = kubectl.create(web_deployment());
   ASSERT_TRUE(d.ok()) << d.error().message;
   const std::uint64_t created = kubectl.find(d->key())->stamp();
   EXPECT_NE(created, 0u);

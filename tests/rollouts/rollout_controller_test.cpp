@@ -392,8 +392,7 @@ spec:
 // The controller keeps a run's resolved spec per generation. A new generation that only sets
 // spec.terminate keeps it and ends the run; any other spec change is resolved afresh.
 TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminateIsSet) {
-  Sim sim;
-  sim.load(R"(
+  const char* kRun = R"(
 apiVersion: argoproj.io/v1alpha1
 kind: AnalysisRun
 metadata: {name: run, namespace: ml}
@@ -403,7 +402,9 @@ spec:
     interval: 1m
     successCondition: result < 50
     provider: {prometheus: {query: q}}
-)");
+)";
+  Sim sim;
+  sim.load(kRun);
   for (int i = 0; i < 4; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
   AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
   const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
@@ -421,17 +422,7 @@ spec:
   EXPECT_EQ(phase(), "Failed");
 
   sim.cluster.objects().erase(key);
-  sim.load(R"(
-apiVersion: argoproj.io/v1alpha1
-kind: AnalysisRun
-metadata: {name: run, namespace: ml}
-spec:
-  metrics:
-  - name: p99
-    interval: 1m
-    successCondition: result < 50
-    provider: {prometheus: {query: q}}
-)");
+  sim.load(kRun);
   (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(2));
   EXPECT_EQ(phase(), "Running");
   edit_spec([](json& spec) { spec["terminate"] = true; });
