@@ -20,6 +20,7 @@
 // Commands (`kubectl argo rollouts promote|abort|retry`) are plain patches on the Rollout,
 // exactly as the plugin sends them (reference 8.1-8.4).
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -88,6 +89,7 @@ class AnalysisRunController {
     // when the stored run still has it, the state is reused instead of parsed back.
     std::optional<AnalysisRun> run;
     std::string written_rv;
+    std::uint64_t written_stamp = 0;  // Object::stamp of that write; 0: unknown
   };
   mutable std::map<model::ObjectKey, Cached> cache_;
 };
