@@ -432,6 +432,36 @@ spec:
   EXPECT_EQ(sim.cluster.get(key)->body()["status"]["metricResults"][0]["count"], 1);
 }
 
+// The controller steps a run from its cached state while the stored run is the one it wrote
+// (same stamp); a status written by someone else in between is read back instead.
+TEST(AnalysisRunController, AStatusWrittenBySomeoneElseIsReadBack) {
+  Sim sim;
+  sim.load(R"(
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisRun
+metadata: {name: run, namespace: ml}
+spec:
+  metrics:
+  - name: p99
+    interval: 1m
+    successCondition: result < 50
+    provider: {prometheus: {query: q}}
+)");
+  for (int i = 0; i < 3; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
+  AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
+  const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
+  auto count = [&] { return sim.cluster.get(key)->body()["status"]["metricResults"][0]["count"].get<int>(); };
+  (void)arc.reconcile(sim.cluster, key, sim.now);
+  (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(1));
+  EXPECT_EQ(count(), 2);
+  ASSERT_TRUE(sim.cluster.edit_status(key, [](json& st) {
+    st["metricResults"][0]["count"] = 7;
+    st["metricResults"][0]["successful"] = 7;
+  }).ok());
+  (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(2));
+  EXPECT_EQ(count(), 8);
+}
+
 // reconcileRevisionHistoryLimit (rollout/sync.go) and FilterAnalysisRunsToDelete
 // (utils/analysis/filter.go), reference section 1 defaults: old ReplicaSets beyond
 // revisionHistoryLimit (10) are deleted oldest first once scaled down, with their
