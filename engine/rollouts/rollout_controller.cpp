@@ -292,6 +292,9 @@ struct Pass {
   Rs* stable_rs = nullptr;  // only when distinct from new_rs
   std::vector<Rs*> older;
   ReconcileResult result;
+  // The status this pass started from (upstream's c.rollout.Status); valid until
+  // write_status.
+  const json* original = nullptr;
 
   void event(std::string reason, std::string message) {
     result.events.push_back(fmt::format("{}: {}", reason, message));
@@ -1281,6 +1284,34 @@ void blue_green_scale_down_old(Pass& p) {
 
 // --- status ----------------------------------------------------------------------------
 
+// RolloutProgressing (utils/conditions/conditions.go), against the status the pass started
+// from: the updated count changed, old replicas went down, ready or available went up, or
+// (canary) the stable ReplicaSet, the step index or the steps hash changed, (blueGreen) the
+// active or preview selector changed. Progress refreshes the Progressing condition (8.6).
+bool rollout_progressing(const Pass& p, int replicas, int updated, int ready, int available) {
+  static const json kNone = json::object();
+  const json& old = p.original ? *p.original : kNone;
+  bool strategy = false;
+  if (p.spec.blue_green) {
+    const json& was = field(old, "blueGreen");
+    const json& now = field(p.st, "blueGreen");
+    strategy = str_field(was, "activeSelector") != str_field(now, "activeSelector") ||
+               str_field(was, "previewSelector") != str_field(now, "previewSelector");
+  }
+  if (p.spec.canary) {
+    const json& was_index = field(old, "currentStepIndex");
+    const json& index = field(p.st, "currentStepIndex");
+    strategy = str_field(old, "stableRS") != str_field(p.st, "stableRS") ||
+               (was_index.is_number_integer() && index.is_number_integer() && was_index != index) ||
+               str_field(old, "currentStepHash") != str_field(p.st, "currentStepHash");
+  }
+  const int old_updated = int_field(old, "updatedReplicas", 0);
+  return updated != old_updated ||
+         replicas - updated < int_field(old, "replicas", 0) - old_updated ||
+         ready > int_field(old, "readyReplicas", 0) || available > int_field(old, "availableReplicas", 0) ||
+         strategy;
+}
+
 void compute_status(Pass& p) {
   json& st = p.st;
   int replicas = 0, ready = 0, available = 0;
@@ -1290,11 +1321,7 @@ void compute_status(Pass& p) {
     available += r.available;
   }
   const int updated = p.new_rs ? p.new_rs->replicas : 0;
-  // Progress (8.6): remember the last counters; any change refreshes Progressing.
-  json progress = {updated, ready, available, p.stable_hash(), p.index()};
-  const auto marker = st.find("progressMarker");
-  const bool progressed = marker == st.end() || *marker != progress;
-  if (progressed) st["progressMarker"] = std::move(progress);
+  const bool progressed = rollout_progressing(p, replicas, updated, ready, available);
   st["replicas"] = replicas;
   st["updatedReplicas"] = updated;
   st["readyReplicas"] = ready;
@@ -1484,6 +1511,7 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   const json& live_status = field(std::as_const(p.rollout).body(), "status");
   const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;
+  p.original = &original;
   if (!cached.spec) {
     const std::string msg = cached.error;
     set_condition(p.st, "InvalidSpec", "True", "InvalidSpec", msg, now);

@@ -317,6 +317,32 @@ TEST(RolloutController, ProgressDeadlineExceededIsDegradedAndCanAbort) {
       << st["message"];
 }
 
+// RolloutProgressing (utils/conditions/conditions.go): more ready pods are progress and
+// refresh the Progressing condition's lastUpdateTime (which the progress deadline counts
+// from); fewer ready pods are not.
+TEST(RolloutController, OnlyUpstreamsProgressRefreshesTheProgressingCondition) {
+  Sim sim = deployed();
+  const std::string stable = status(sim)["stableRS"];
+  sim.pods_become_ready = false;
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::seconds(30));  // the canary's pods never become ready: no step completes
+  auto last_update = [&] {
+    const json st = status(sim);  // kept alive: the loop walks into it
+    for (const auto& c : st["conditions"])
+      if (c["type"] == "Progressing") return c["lastUpdateTime"].get<std::string>();
+    return std::string("none");
+  };
+  model::Object& rs = sim.cluster.objects().at({"apps", "ReplicaSet", "ml", "fraud-detector-" + stable});
+  sim.cluster.write_status_in_place(rs, {{"replicas", 4}, {"readyReplicas", 4}, {"availableReplicas", 4}});
+  const SimTime t1 = sim.now + sim::seconds(1);
+  (void)sim.rollouts.reconcile(sim.cluster, kKey, t1);
+  EXPECT_EQ(last_update(), sim::format_rfc3339(t1));
+  sim.cluster.write_status_in_place(rs, {{"replicas", 4}, {"readyReplicas", 2}, {"availableReplicas", 2}});
+  (void)sim.rollouts.reconcile(sim.cluster, kKey, t1 + sim::seconds(10));
+  EXPECT_EQ(last_update(), sim::format_rfc3339(t1));
+  EXPECT_FALSE(status(sim).contains("progressMarker"));  // not a field of upstream's status
+}
+
 TEST(RolloutController, BlueGreenWaitsForPromotionThenSwitchesActive) {
   const char* bg = R"(
 apiVersion: argoproj.io/v1alpha1
