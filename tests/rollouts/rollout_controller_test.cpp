@@ -417,8 +417,8 @@ spec:
 
 // The controller keeps a run's resolved spec per generation. A new generation that only sets
 // spec.terminate keeps it and ends the run; any other spec change is resolved afresh.
-TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminateIsSet) {
-  const char* kRun = R"(
+// An unbounded run measuring p99 every minute, successful below 50.
+constexpr const char* kP99Run = R"(
 apiVersion: argoproj.io/v1alpha1
 kind: AnalysisRun
 metadata: {name: run, namespace: ml}
@@ -429,8 +429,10 @@ spec:
     successCondition: result < 50
     provider: {prometheus: {query: q}}
 )";
+
+TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminateIsSet) {
   Sim sim;
-  sim.load(kRun);
+  sim.load(kP99Run);
   for (int i = 0; i < 4; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
   AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
   const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
@@ -448,7 +450,7 @@ spec:
   EXPECT_EQ(phase(), "Failed");
 
   sim.cluster.objects().erase(key);
-  sim.load(kRun);
+  sim.load(kP99Run);
   (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(2));
   EXPECT_EQ(phase(), "Running");
   edit_spec([](json& spec) { spec["terminate"] = true; });
@@ -462,17 +464,7 @@ spec:
 // (same stamp); a status written by someone else in between is read back instead.
 TEST(AnalysisRunController, AStatusWrittenBySomeoneElseIsReadBack) {
   Sim sim;
-  sim.load(R"(
-apiVersion: argoproj.io/v1alpha1
-kind: AnalysisRun
-metadata: {name: run, namespace: ml}
-spec:
-  metrics:
-  - name: p99
-    interval: 1m
-    successCondition: result < 50
-    provider: {prometheus: {query: q}}
-)");
+  sim.load(kP99Run);
   for (int i = 0; i < 3; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
   AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
   const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
