@@ -75,6 +75,29 @@ inline uint64_t load_be32(const char* p) noexcept {
   return a.size() <=> b.size();
 }
 
+// The bytes of `s` mixed into `h`, a word at a time (the tail as an overlapping word, as
+// compare_bytes reads it) with the length: fields "ab"+"c" and "a"+"bc" hash apart.
+[[gnu::always_inline]] inline uint64_t hash_bytes(uint64_t h, const std::string& s) noexcept {
+  auto mix = [](uint64_t x, uint64_t v) {
+    x = (x ^ v) * 0x9E3779B97F4A7C15ull;
+    return x ^ (x >> 29);
+  };
+  const char* p = s.data();
+  const size_t n = s.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) h = mix(h, load_be64(p + i));
+  uint64_t tail = 0;
+  if (n >= 8) {
+    if (i < n) tail = load_be64(p + n - 8);
+  } else if (n >= 4) {
+    tail = uint64_t{load_be32(p)} << 32 | load_be32(p + n - 4);
+  } else if (n > 0) {
+    tail = uint64_t{static_cast<unsigned char>(p[0])} << 16 |
+           uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 | static_cast<unsigned char>(p[n - 1]);
+  }
+  return mix(mix(h, tail), n);
+}
+
 }  // namespace detail
 
 struct ObjectKey {
@@ -94,6 +117,19 @@ struct ObjectKey {
 
   // "Kind/name" or "Kind/ns/name"; group added as "Kind.group" when not core.
   std::string str() const;
+};
+
+// For hash maps that are only probed, never iterated (iteration order would depend on the
+// hash: see STYLE.md "Determinism"). Caches keyed by object use it: a lookup hashes the key
+// once and compares it once, where a std::map compares it a dozen times, on nodes spread
+// over the heap.
+struct ObjectKeyHash {
+  size_t operator()(const ObjectKey& k) const noexcept {
+    uint64_t h = detail::hash_bytes(0x243F6A8885A308D3ull, k.name);
+    h = detail::hash_bytes(h, k.ns);
+    h = detail::hash_bytes(h, k.kind);
+    return static_cast<size_t>(detail::hash_bytes(h, k.group));
+  }
 };
 
 // Where each key of a YAML document came from, by JSON pointer relative to the document

@@ -423,7 +423,7 @@ std::optional<SimTime> AnalysisRun::step(SimTime now, MetricProvider& provider) 
   for (size_t i = 0; i < spec_.metrics.size(); ++i) {
     auto& ms = result_for(i).measurements;
     const size_t limit = static_cast<size_t>(std::max(1, spec_.metrics[i].retention_limit));
-    while (ms.size() > limit) ms.pop_front();
+    if (ms.size() > limit) ms.erase(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() - limit));
   }
   return next_wake(now);
 }
@@ -617,7 +617,7 @@ json metric_result_json(const MetricResult& r) {
 
 // History is trimmed at the front and grows at the back, so the two renderings overlap in
 // a run of equal start times: drop the trimmed ones, re-render the changed ones, append.
-void edit_measurements(json& out, const std::deque<Measurement>& now, const std::deque<Measurement>& before) {
+void edit_measurements(json& out, const std::vector<Measurement>& now, const std::vector<Measurement>& before) {
   size_t drop = 0;
   if (!now.empty())
     while (drop < before.size() && before[drop].started_at != now.front().started_at) ++drop;

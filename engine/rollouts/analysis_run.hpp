@@ -21,7 +21,6 @@
 // satisfies a moment later; on a virtual clock the strict form would never fire).
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,7 +60,9 @@ struct Measurement {
 struct MetricResult {
   std::string name;
   AnalysisPhase phase = AnalysisPhase::Pending;
-  std::deque<Measurement> measurements;
+  // Oldest first; trimmed at the front to the retention limit. A vector, not a deque: the
+  // controller copies the status on every step, and an empty deque already allocates.
+  std::vector<Measurement> measurements;
   std::string message;
   std::int64_t count = 0;
   std::int64_t successful = 0;

@@ -244,7 +244,7 @@ struct CachedTemplate {
   std::string resource_version;
   std::optional<AnalysisTemplate> parsed;
 };
-using TemplateCache = std::map<ObjectKey, CachedTemplate>;
+using TemplateCache = std::unordered_map<ObjectKey, CachedTemplate, model::ObjectKeyHash>;  // determinism: ok (probed, never iterated)
 
 // ReplicaSets as read_rs_fields() saw them. A stored object whose stamp (Object::stamp) is
 // the one read last time is not read at all: at 200 Rollouts, touching the bodies of every
@@ -1453,7 +1453,7 @@ struct RolloutController::Caches {
     std::string error;
     std::string pod_hash, steps_hash;
   };
-  std::map<ObjectKey, Spec> specs;
+  std::unordered_map<ObjectKey, Spec, model::ObjectKeyHash> specs;  // determinism: ok (probed, never iterated)
   TemplateCache templates;
   RsCache replica_sets;
   RunCache runs;

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,7 +92,7 @@ class AnalysisRunController {
     std::string written_rv;
     std::uint64_t written_stamp = 0;  // Object::stamp of that write; 0: unknown
   };
-  mutable std::map<model::ObjectKey, Cached> cache_;
+  mutable std::unordered_map<model::ObjectKey, Cached, model::ObjectKeyHash> cache_;  // determinism: ok (probed, never iterated)
 };
 
 // kubectl argo rollouts promote [--full], abort, retry, pause/resume.

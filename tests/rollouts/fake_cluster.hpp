@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
+#include <unordered_map>
 #include <utility>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -25,13 +27,13 @@ namespace rehearse::rollouts::testing {
 class FakeCluster : public model::ClusterClient {
  public:
   model::ApiResult<model::Object> get(const model::ObjectKey& key) const override {
-    auto it = objects_.find(key);
+    auto it = locate(key);
     if (it == objects_.end())
       return unexpected(model::ApiError{"NotFound", 404, key.str() + " not found"});
     return it->second;
   }
   const model::Object* find(const model::ObjectKey& key) const override {
-    auto it = objects_.find(key);
+    auto it = locate(key);
     return it == objects_.end() ? nullptr : &it->second;
   }
   std::vector<model::Object> list(const model::ListOptions& opts) const override {
@@ -51,7 +53,7 @@ class FakeCluster : public model::ClusterClient {
     }
   }
   model::ApiResult<model::Object> create(model::Object obj) override {
-    if (objects_.count(obj.key()))
+    if (locate(obj.key()) != objects_.end())
       return unexpected(model::ApiError{"AlreadyExists", 409, obj.key().str() + " exists"});
     obj.body()["metadata"]["resourceVersion"] = std::to_string(++rv_);
     obj.body()["metadata"]["uid"] = "uid-" + std::to_string(rv_);
@@ -59,12 +61,13 @@ class FakeCluster : public model::ClusterClient {
     if (clock) obj.body()["metadata"]["creationTimestamp"] = format_status_time(*clock);
     obj.freeze();
     obj.set_stamp(static_cast<std::uint64_t>(rv_));
-    objects_[obj.key()] = obj;
+    auto [slot, added] = objects_.emplace(obj.key(), obj);
+    index_.emplace(obj.key(), slot);
     writes_.push_back(obj.key());
     return obj;
   }
   model::ApiResult<model::Object> update(model::Object obj) override {
-    auto it = objects_.find(obj.key());
+    auto it = locate(obj.key());
     if (it == objects_.end())
       return unexpected(model::ApiError{"NotFound", 404, obj.key().str() + " not found"});
     static const nlohmann::json kNull;
@@ -89,7 +92,7 @@ class FakeCluster : public model::ClusterClient {
     return it->second;
   }
   model::ApiResult<model::Object> update_status(model::Object obj) override {
-    auto it = objects_.find(obj.key());
+    auto it = locate(obj.key());
     if (it == objects_.end())
       return unexpected(model::ApiError{"NotFound", 404, obj.key().str() + " not found"});
     // The status is moved in, not copied (AnalysisRun statuses carry measurements).
@@ -103,7 +106,7 @@ class FakeCluster : public model::ClusterClient {
   }
   model::ApiResult<model::Object> patch(const model::ObjectKey& key, model::PatchType,
                                         const nlohmann::json& patch) override {
-    auto it = objects_.find(key);
+    auto it = locate(key);
     if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
     nlohmann::json& body = it->second.body();
     // metadata.generation moves when the spec changes, as for update().
@@ -125,7 +128,7 @@ class FakeCluster : public model::ClusterClient {
   // operations before the failing one applied.
   model::ApiResult<model::Object> patch_status(const model::ObjectKey& key, model::PatchType type,
                                                const nlohmann::json& patch) override {
-    auto it = objects_.find(key);
+    auto it = locate(key);
     if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
     nlohmann::json& body = it->second.body();
     if (type == model::PatchType::JsonPatch) {
@@ -142,7 +145,7 @@ class FakeCluster : public model::ClusterClient {
   }
   // In place, like patch_status.
   model::ApiResult<model::Object> edit_status(const model::ObjectKey& key, const StatusEdit& edit) override {
-    auto it = objects_.find(key);
+    auto it = locate(key);
     if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
     nlohmann::json& body = it->second.body();
     nlohmann::json& status = body["status"];
@@ -155,11 +158,11 @@ class FakeCluster : public model::ClusterClient {
     return it->second;
   }
   model::ApiResult<model::Object> apply(model::Object obj, const model::ApplyOptions&) override {
-    if (!objects_.count(obj.key())) return create(std::move(obj));
+    if (locate(obj.key()) == objects_.end()) return create(std::move(obj));
     return update(std::move(obj));
   }
   model::ApiResult<bool> remove(const model::ObjectKey& key, const model::DeleteOptions&) override {
-    if (objects_.erase(key) == 0) return false;
+    if (!erase(key)) return false;
     ++rv_;
     writes_.push_back(key);
     return true;
@@ -170,7 +173,28 @@ class FakeCluster : public model::ClusterClient {
     for (const auto& [k, o] : objects_) n += k.kind == kind;
     return n;
   }
-  std::map<model::ObjectKey, model::Object>& objects() { return objects_; }
+  using Store = std::map<model::ObjectKey, model::Object>;
+  // In (group, kind, namespace, name) order. Objects may be edited in place (as a
+  // controller the fake stands in for would); add and drop them only through the client and
+  // erase(), which keep the index.
+  Store& objects() { return objects_; }
+  const Store& objects() const { return objects_; }
+  model::Object* stored(const model::ObjectKey& key) {
+    auto it = locate(key);
+    return it == objects_.end() ? nullptr : &it->second;
+  }
+  model::Object& at(const model::ObjectKey& key) {
+    if (model::Object* o = stored(key)) return *o;
+    throw std::out_of_range(key.str() + " not found");
+  }
+  // Drops an object without a write (no resourceVersion, no watch event).
+  bool erase(const model::ObjectKey& key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return false;
+    objects_.erase(it->second);
+    index_.erase(it);
+    return true;
+  }
   // A status write by a controller the fake stands in for (the ReplicaSet controller): a new
   // resourceVersion like any write, but no watch event (the driver wakes the Rollouts).
   void write_status_in_place(model::Object& o, nlohmann::json status) {
@@ -184,9 +208,27 @@ class FakeCluster : public model::ClusterClient {
   long resource_version() const { return rv_; }
   // Keys written through the client since the last call (the stand-in for watch events).
   std::vector<model::ObjectKey> take_writes() { return std::exchange(writes_, {}); }
+  // The same into `out`, whose storage the next writes reuse (one reconcile after another
+  // allocates nothing).
+  void take_writes(std::vector<model::ObjectKey>& out) {
+    out.clear();
+    out.swap(writes_);
+  }
 
  private:
-  std::map<model::ObjectKey, model::Object> objects_;
+  Store::iterator locate(const model::ObjectKey& key) {
+    auto it = index_.find(key);
+    return it == index_.end() ? objects_.end() : it->second;
+  }
+  Store::const_iterator locate(const model::ObjectKey& key) const {
+    auto it = index_.find(key);
+    return it == index_.end() ? objects_.cend() : Store::const_iterator(it->second);
+  }
+
+  Store objects_;
+  // Point lookups (every get, find and write) hash instead of walking objects_: at 200
+  // Rollouts the walk's compares on nodes spread over the heap cost more than the reconcile.
+  std::unordered_map<model::ObjectKey, Store::iterator, model::ObjectKeyHash> index_;  // determinism: ok (probed, never iterated)
   std::vector<model::ObjectKey> writes_;
   long rv_ = 0;
 };
@@ -199,6 +241,8 @@ struct Sim {
   Sim(Sim&&) = default;  // node-based members: queue_'s iterators into due_ stay valid
   Sim(const Sim&) = delete;
   Sim& operator=(const Sim&) = delete;
+
+  using DueEntry = std::pair<const model::ObjectKey, SimTime>;  // see due_
 
   FakeCluster cluster;
   SequenceProvider provider;
@@ -262,10 +306,12 @@ struct Sim {
     return -1;
   }
 
-  void schedule(const model::ObjectKey& k, SimTime t) { schedule(due_.try_emplace(k, t), t); }
-  // `slot`: the key's due_ entry, and whether it was just added with time `t`.
-  void schedule(std::pair<std::map<model::ObjectKey, SimTime>::iterator, bool> slot, SimTime t) {
-    auto [it, added] = slot;
+  void schedule(const model::ObjectKey& k, SimTime t) {
+    auto [it, added] = due_.try_emplace(k, t);
+    schedule(&*it, added, t);
+  }
+  // `it`: the key's due_ entry; `added`: whether it was just added with time `t`.
+  void schedule(DueEntry* it, bool added, SimTime t) {
     if (!added) {
       if (it->second <= t && it->second >= now) return;  // already due earlier
       queue_.erase({it->second, it});
@@ -291,9 +337,9 @@ struct Sim {
          it != running_.end() && it->first.ns == ns; ++it) {
       auto& [k, run] = *it;
       if (!run.due) {
-        if (auto d = due_.find(k); d != due_.end()) run.due = d;
+        if (auto d = due_.find(k); d != due_.end()) run.due = &*d;
       }
-      if (!run.due || (*run.due)->second == SimTime::max() || run.terminate) schedule(k, now);
+      if (!run.due || run.due->second == SimTime::max() || run.terminate) schedule(k, now);
     }
   }
   void wake_namespace(const std::string& ns) {
@@ -375,9 +421,9 @@ struct Sim {
       ++reconciles;
       auto r = k.kind == "Rollout" ? rollouts.reconcile(cluster, k, now)
                                    : analysis.reconcile(cluster, k, now);
-      if (r.requeue_after) schedule({due, false}, now + *r.requeue_after);  // no lookup: `due` is k's entry
-      const auto writes = cluster.take_writes();
-      dispatch_writes(k.ns, settle_written(k.ns, writes), writes);
+      if (r.requeue_after) schedule(due, false, now + *r.requeue_after);  // no lookup: `due` is k's entry
+      cluster.take_writes(writes_);
+      dispatch_writes(k.ns, settle_written(k.ns, writes_), writes_);
     }
     now = until;
   }
@@ -396,8 +442,7 @@ struct Sim {
     if (it == unsettled_.end() || it->kind != kKind || it->ns != ns) return false;
     bool changed = false;
     while (it != unsettled_.end() && it->kind == kKind && it->ns == ns) {
-      auto o = cluster.objects().find(*it);
-      if (o != cluster.objects().end()) changed |= settle(o->second);  // else deleted
+      if (model::Object* o = cluster.stored(*it)) changed |= settle(*o);  // else deleted
       it = unsettled_.erase(it);
     }
     // The total moves only when a ReplicaSet of `ns` is written (scaled, created, deleted).
@@ -457,28 +502,30 @@ struct Sim {
   }
 
   // When each object is next due; SimTime::max() while it is reconciled and after a
-  // reconcile that asked for no requeue. Entries are never erased, so queue_ can point at them.
-  using Due = std::map<model::ObjectKey, SimTime>;
+  // reconcile that asked for no requeue. Entries are never erased, and a hash map's nodes
+  // stay put, so queue_ and running_ can point at them.
+  using Due = std::unordered_map<model::ObjectKey, SimTime, model::ObjectKeyHash>;  // determinism: ok (probed, never iterated)
   Due due_;
-  std::map<model::ObjectKey, std::string> run_phase_;  // last phase each AnalysisRun was seen in
+  // Last phase each AnalysisRun was seen in.
+  std::unordered_map<model::ObjectKey, std::string, model::ObjectKeyHash> run_phase_;  // determinism: ok (probed, never iterated)
   // AnalysisRuns that exist and have not completed, and whether each was asked to terminate
   // (spec.terminate): wake_runs looks at these only, not at the history of completed ones.
   // Both change only through writes, which note_run sees.
   struct RunningRun {
     bool terminate = false;
-    std::optional<Due::iterator> due;  // its due_ entry, once it has one
+    DueEntry* due = nullptr;  // its due_ entry, once it has one
   };
   std::map<model::ObjectKey, RunningRun> running_;
   std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
+  std::vector<model::ObjectKey> writes_;   // the last reconcile's writes (storage reused)
   // (time, key) order, as a set of (time, key) pairs would have; keys compared only on ties.
   struct ByTimeThenKey {
-    bool operator()(const std::pair<SimTime, Due::iterator>& a,
-                    const std::pair<SimTime, Due::iterator>& b) const {
+    bool operator()(const std::pair<SimTime, DueEntry*>& a, const std::pair<SimTime, DueEntry*>& b) const {
       if (a.first != b.first) return a.first < b.first;
       return a.second != b.second && a.second->first < b.second->first;
     }
   };
-  std::set<std::pair<SimTime, Due::iterator>, ByTimeThenKey> queue_;
+  std::set<std::pair<SimTime, DueEntry*>, ByTimeThenKey> queue_;
 };
 
 }  // namespace rehearse::rollouts::testing

@@ -71,7 +71,7 @@ TEST(RolloutReplicaSetCache, StatusWrittenInPlaceWithoutANewResourceVersionIsSee
   Sim sim = deployed();
   ASSERT_EQ(status(sim)["availableReplicas"], 4);
   // The stand-in ReplicaSet controller's way: in place, resourceVersion unchanged.
-  model::Object& rs = sim.cluster.objects().at(stable_rs_key(sim));
+  model::Object& rs = sim.cluster.at(stable_rs_key(sim));
   rs.body()["status"] = {{"replicas", 4}, {"readyReplicas", 1}, {"availableReplicas", 1}};
   rs.freeze();
   (void)sim.rollouts.reconcile(sim.cluster, kKey, sim.now);
@@ -98,7 +98,7 @@ TEST(RolloutReplicaSetCache, ReplicaSetDeletedAndRecreatedWithTheSameNameIsSeen)
 TEST(RolloutReplicaSetCache, StatusWrittenThroughTheStoreIsSeen) {
   Sim sim = deployed();
   ASSERT_EQ(status(sim)["availableReplicas"], 4);
-  model::Object& rs = sim.cluster.objects().at(stable_rs_key(sim));
+  model::Object& rs = sim.cluster.at(stable_rs_key(sim));
   const std::uint64_t before = rs.stamp();
   sim.cluster.write_status_in_place(rs, {{"replicas", 4}, {"readyReplicas", 2}, {"availableReplicas", 2}});
   ASSERT_NE(rs.stamp(), before);

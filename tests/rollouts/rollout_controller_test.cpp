@@ -332,7 +332,7 @@ TEST(RolloutController, OnlyUpstreamsProgressRefreshesTheProgressingCondition) {
       if (c["type"] == "Progressing") return c["lastUpdateTime"].get<std::string>();
     return std::string("none");
   };
-  model::Object& rs = sim.cluster.objects().at({"apps", "ReplicaSet", "ml", "fraud-detector-" + stable});
+  model::Object& rs = sim.cluster.at({"apps", "ReplicaSet", "ml", "fraud-detector-" + stable});
   sim.cluster.write_status_in_place(rs, {{"replicas", 4}, {"readyReplicas", 4}, {"availableReplicas", 4}});
   const SimTime t1 = sim.now + sim::seconds(1);
   (void)sim.rollouts.reconcile(sim.cluster, kKey, t1);
@@ -449,7 +449,7 @@ TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminat
   (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(1));
   EXPECT_EQ(phase(), "Failed");
 
-  sim.cluster.objects().erase(key);
+  sim.cluster.erase(key);
   sim.load(kP99Run);
   (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(2));
   EXPECT_EQ(phase(), "Running");
