@@ -59,50 +59,11 @@ std::optional<SimTime> parse_time(const json& j, const char* key) {
 }
 }  // namespace
 
-namespace {
-
-void put2(char* p, int v) {
-  p[0] = static_cast<char>('0' + v / 10);
-  p[1] = static_cast<char>('0' + v % 10);
-}
-
-bool digits(std::string_view s, size_t pos, size_t n, int& out) {
-  out = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-}  // namespace
-
-// Same text as sim::format_rfc3339 plus ".mmm" when t has milliseconds, without fmt: status
-// timestamps are formatted on every AnalysisRun reconcile. Times outside years 1000-9999
-// take the general path.
-// Writes into `s`, reusing its storage (a measurement re-rendered in place allocates nothing).
+// sim::format_rfc3339's text plus ".mmm" when t has milliseconds, written into `s`, reusing
+// its storage (a measurement re-rendered in place allocates nothing).
 void assign_status_time(std::string& s, SimTime t) {
-  const std::int64_t ms_total = sim::to_ms(t);
-  const std::int64_t secs = sim::kEpochUnixSeconds + (ms_total >= 0 ? ms_total / 1000 : (ms_total - 999) / 1000);
-  const auto frac = ms_total % 1000;
-  const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
-  const int y = static_cast<int>(ymd.year());
-  if (secs < 0 || y < 1000 || y > 9999) {
-    s = sim::format_rfc3339(t);
-  } else {
-    const std::int64_t sod = secs - days * 86400;
-    char buf[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T',
-                    '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
-    put2(buf, y / 100);
-    put2(buf + 2, y % 100);
-    put2(buf + 5, static_cast<int>(static_cast<unsigned>(ymd.month())));
-    put2(buf + 8, static_cast<int>(static_cast<unsigned>(ymd.day())));
-    put2(buf + 11, static_cast<int>(sod / 3600));
-    put2(buf + 14, static_cast<int>((sod / 60) % 60));
-    put2(buf + 17, static_cast<int>(sod % 60));
-    s.assign(buf, sizeof buf);
-  }
+  sim::assign_rfc3339(s, t);
+  const auto frac = sim::to_ms(t) % 1000;
   if (frac != 0 && !s.empty() && s.back() == 'Z') {
     s.pop_back();
     s += fmt::format(".{:03}Z", frac);
@@ -118,20 +79,6 @@ std::string format_status_time(SimTime t) {
 // sim::parse_rfc3339 with a fast path for "YYYY-MM-DDTHH:MM:SS[.fff]Z" holding a valid date
 // and time of day (the form format_status_time writes); anything else goes to sim.
 std::optional<SimTime> parse_status_time(std::string_view s) {
-  int y, mo, d, h, mi, sec, ms = 0;
-  const bool frac3 = s.size() == 24 && s[19] == '.' && digits(s, 20, 3, ms);
-  if ((s.size() == 20 || frac3) && s.back() == 'Z' && s[4] == '-' && s[7] == '-' &&
-      s[10] == 'T' && s[13] == ':' && s[16] == ':' && digits(s, 0, 4, y) && digits(s, 5, 2, mo) &&
-      digits(s, 8, 2, d) && digits(s, 11, 2, h) && digits(s, 14, 2, mi) &&
-      digits(s, 17, 2, sec) && h < 24 && mi < 60 && sec < 60) {
-    const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)},
-                                          std::chrono::day{static_cast<unsigned>(d)}};
-    if (ymd.ok()) {
-      const std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
-      const std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec;
-      return SimTime{SimDuration{(secs - sim::kEpochUnixSeconds) * 1000 + ms}};
-    }
-  }
   auto t = sim::parse_rfc3339(s);
   if (!t) return std::nullopt;
   return *t;

@@ -1,6 +1,7 @@
 #include "sim/kernel/time.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -122,20 +123,72 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
 }
 }  // namespace
 
-std::string format_rfc3339(SimTime t) {
-  std::int64_t ms_total = to_ms(t);
-  std::int64_t secs = kEpochUnixSeconds + (ms_total >= 0 ? ms_total / 1000 : (ms_total - 999) / 1000);
-  std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-  std::int64_t sod = secs - days * 86400;
+void assign_rfc3339(std::string& out, SimTime t) {
+  const std::int64_t ms_total = to_ms(t);
+  const std::int64_t secs = kEpochUnixSeconds + (ms_total >= 0 ? ms_total / 1000 : (ms_total - 999) / 1000);
+  const std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  const std::int64_t sod = secs - days * 86400;
   std::int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, sod / 3600, (sod / 60) % 60,
-                     sod % 60);
+  if (y < 0 || y > 9999) {  // fmt's {:04}: a sign, or a fifth digit
+    out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, sod / 3600, (sod / 60) % 60, sod % 60);
+    return;
+  }
+  // The same text without fmt: controllers stamp statuses on most reconciles.
+  char buf[20] = {0, 0, 0, 0, '-', 0, 0, '-', 0, 0, 'T', 0, 0, ':', 0, 0, ':', 0, 0, 'Z'};
+  auto put2 = [&](int at, std::int64_t v) {
+    buf[at] = static_cast<char>('0' + v / 10);
+    buf[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  put2(0, y / 100);
+  put2(2, y % 100);
+  put2(5, m);
+  put2(8, d);
+  put2(11, sod / 3600);
+  put2(14, (sod / 60) % 60);
+  put2(17, sod % 60);
+  out.assign(buf, sizeof buf);
 }
+
+std::string format_rfc3339(SimTime t) {
+  std::string s;
+  assign_rfc3339(s, t);
+  return s;
+}
+
+namespace {
+bool digits(std::string_view s, size_t pos, size_t n, int& out) {
+  out = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+}  // namespace
 
 Result<SimTime> parse_rfc3339(std::string_view s) {
   int y, mo, d, h, mi, sec;
+  // Fast path, without sscanf: "YYYY-MM-DDTHH:MM:SS[.fff]Z" holding a valid date and time of
+  // day (what format_rfc3339 and the status stamps write); the general parse below gives the
+  // same time for it.
+  {
+    int ms = 0;
+    const bool frac3 = s.size() == 24 && s[19] == '.' && digits(s, 20, 3, ms);
+    if ((s.size() == 20 || frac3) && s.back() == 'Z' && s[4] == '-' && s[7] == '-' && s[10] == 'T' &&
+        s[13] == ':' && s[16] == ':' && digits(s, 0, 4, y) && digits(s, 5, 2, mo) && digits(s, 8, 2, d) &&
+        digits(s, 11, 2, h) && digits(s, 14, 2, mi) && digits(s, 17, 2, sec) && mo >= 1 && mo <= 12 &&
+        d >= 1 && h < 24 && mi < 60 && sec < 60) {
+      const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)},
+                                            std::chrono::day{static_cast<unsigned>(d)}};
+      if (ymd.ok()) {
+        const std::int64_t secs =
+            days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 + mi * 60 + sec;
+        return SimTime{SimDuration{(secs - kEpochUnixSeconds) * 1000 + ms}};
+      }
+    }
+  }
   char tail[64] = {0};
   std::string str(s);
   if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%63s", &y, &mo, &d, &h, &mi, &sec, tail) < 6)

@@ -45,6 +45,8 @@ std::string format_go_duration(SimDuration d);
 std::string format_short(SimDuration d);
 // "2025-01-01T00:05:00Z" (seconds precision, as metav1.Time marshals).
 std::string format_rfc3339(SimTime t);
+// The same text written into `out`, reusing its storage.
+void assign_rfc3339(std::string& out, SimTime t);
 // The inverse of format_rfc3339 for timestamps at or after the epoch; also accepts
 // fractional seconds. Error when not RFC 3339.
 Result<SimTime> parse_rfc3339(std::string_view text);
