@@ -2,11 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "engine/expr/regex.hpp"
@@ -27,6 +31,11 @@
 // are only checked at run time, where `==` on mismatched types is false. Each Value carries
 // that distinction (`dynamic`). Ordering and arithmetic on mismatched types are errors in
 // both cases.
+//
+// Cost: conditions are evaluated once per measurement, so evaluation avoids the heap. Values
+// are small trivially copyable views (see Value); only strings and arrays the expression
+// itself builds (concatenation, lower(), filter(), literals like [1, 2], ...) are allocated,
+// in an arena that lives for one evaluation.
 
 namespace rehearse::expr {
 
@@ -42,6 +51,12 @@ enum class Type : uint8_t { Nil, Bool, Int, Float, String, Array, Map };
 struct Value;
 using List = std::vector<Value>;
 
+// A Value owns nothing: evaluation returns and copies Values freely, so they are plain views
+// (trivially copyable, no allocation, no reference counts). What they point at outlives the
+// evaluation that uses them:
+//   - the bound result (`j`, and `s` for a JSON string) belongs to the caller of evaluate;
+//   - a string literal's text belongs to its AST node (Node::text), i.e. to the Condition;
+//   - strings and arrays built during evaluation belong to that evaluation's Arena.
 struct Value {
   Type type = Type::Nil;
   bool dynamic = false;     // reached through interface{}: runtime typing rules apply
@@ -49,9 +64,9 @@ struct Value {
   bool b = false;
   int64_t i = 0;
   double f = 0;
-  std::string s;
-  const json* j = nullptr;                 // Array/Map borrowed from the bound result
-  std::shared_ptr<const List> list;        // Array built by the expression
+  std::string_view s;              // String (borrowed, see above)
+  const json* j = nullptr;         // Array/Map borrowed from the bound result
+  const List* list = nullptr;      // Array built by the expression (owned by the Arena)
 
   static Value nil() { return {}; }
   static Value boolean(bool v) {
@@ -72,20 +87,42 @@ struct Value {
     x.f = v;
     return x;
   }
-  static Value string(std::string v) {
+  // `v` must outlive the evaluation (see above); Arena::string makes such a copy.
+  static Value string(std::string_view v) {
     Value x;
     x.type = Type::String;
-    x.s = std::move(v);
+    x.s = v;
     return x;
   }
-  static Value array(List v) {
+  // `v` must outlive the evaluation; Arena::array makes such a copy.
+  static Value array(const List* v) {
     Value x;
     x.type = Type::Array;
-    x.list = std::make_shared<const List>(std::move(v));
+    x.list = v;
     return x;
   }
   bool numeric() const { return type == Type::Int || type == Type::Float; }
   double as_double() const { return type == Type::Int ? static_cast<double>(i) : f; }
+};
+static_assert(std::is_trivially_copyable_v<Value>, "Values are views, copied freely");
+
+// Owns the strings and arrays one evaluation builds, so the Values viewing them stay valid
+// until Condition::evaluate returns. Each is heap-allocated on its own: its address (and a
+// string's characters) must not move when more are added. Empty until something is built.
+class Arena {
+ public:
+  Value string(std::string v) {
+    strings_.push_back(std::make_unique<const std::string>(std::move(v)));
+    return Value::string(*strings_.back());
+  }
+  Value array(List v) {
+    lists_.push_back(std::make_unique<const List>(std::move(v)));
+    return Value::array(lists_.back().get());
+  }
+
+ private:
+  std::vector<std::unique_ptr<const std::string>> strings_;
+  std::vector<std::unique_ptr<const List>> lists_;
 };
 
 Value from_json(const json& v, bool dynamic) {
@@ -113,14 +150,8 @@ Value from_json(const json& v, bool dynamic) {
     case json::value_t::array: {
       x.type = Type::Array;
       x.j = &v;
-      bool all_numbers = true;
-      for (const auto& e : v) {
-        if (!e.is_number()) {
-          all_numbers = false;
-          break;
-        }
-      }
-      x.float_slice = all_numbers;
+      const auto& items = v.get_ref<const json::array_t&>();
+      x.float_slice = std::all_of(items.begin(), items.end(), [](const json& e) { return e.is_number(); });
       break;
     }
     case json::value_t::object:
@@ -173,7 +204,7 @@ std::string format_value(const Value& v) {
       return fmt::format("{}", v.f);
     }
     case Type::String:
-      return v.s;
+      return std::string(v.s);
     case Type::Array: {
       std::string out = "[";
       for (size_t k = 0; k < array_size(v); ++k) {
@@ -230,7 +261,8 @@ struct Token {
   Tok kind = Tok::End;
   std::string text;
   size_t pos = 0;  // byte offset
-  Value value;     // numbers and strings
+  Value value;     // numbers
+  std::string literal;  // strings, unquoted and unescaped
 };
 
 struct SyntaxError {
@@ -401,7 +433,7 @@ class Lexer {
     ++i_;
     t.kind = Tok::String;
     t.text = std::string(s_.substr(b, i_ - b));
-    t.value = Value::string(std::move(out));
+    t.literal = std::move(out);
   }
 
   std::string_view s_;
@@ -455,7 +487,8 @@ constexpr FnInfo kFunctions[] = {
 struct Node {
   Op op = Op::Lit;
   size_t pos = 0;
-  Value value;         // Lit
+  Value value;         // Lit (a string literal views `text`)
+  std::string text;    // Lit: a string literal's contents
   std::string name;    // Member name; Call name; operator text for messages
   bool optional = false;  // `?.`
   Fn fn = Fn::Len;
@@ -631,10 +664,16 @@ class Parser {
     switch (t.kind) {
       case Tok::End:
         throw SyntaxError{"unexpected end of expression", pos};
-      case Tok::Number:
-      case Tok::String: {
+      case Tok::Number: {
         auto n = make(Op::Lit, pos);
         n->value = t.value;
+        ++k_;
+        return n;
+      }
+      case Tok::String: {
+        auto n = make(Op::Lit, pos);
+        n->text = t.literal;
+        n->value = Value::string(n->text);  // the node is heap-allocated: `text` stays put
         ++k_;
         return n;
       }
@@ -807,6 +846,7 @@ struct Ctx {
   const json* raw;       // the bound result as given
   Value result;
   const Value* pointer = nullptr;  // `#` inside a closure
+  Arena arena;           // what this evaluation builds
 };
 
 Value eval(const Node& n, Ctx& c);
@@ -823,8 +863,10 @@ bool expect_bool(const Value& v, const char* op, const Value& other) {
 
 int64_t wrap_int(uint64_t v) { return static_cast<int64_t>(v); }
 
-Value arith(Op op, const std::string& text, const Value& a, const Value& b) {
-  if (op == Op::Add && a.type == Type::String && b.type == Type::String) return Value::string(a.s + b.s);
+Value arith(Op op, const std::string& text, const Value& a, const Value& b, Arena& arena) {
+  if (op == Op::Add && a.type == Type::String && b.type == Type::String) {
+    return arena.string(std::string(a.s).append(b.s));
+  }
   if (!a.numeric() || !b.numeric()) mismatch(text, a, b);
   if (op == Op::Pow) return Value::real(std::pow(a.as_double(), b.as_double()));
   if (op == Op::Div) return Value::real(a.as_double() / b.as_double());
@@ -913,7 +955,8 @@ Value fetch(const Value& from, const Value& key, bool optional) {
     if (idx < 0 || idx >= len) {
       raise(fmt::format("index out of range: {} (array length is {})", orig, len));
     }
-    if (from.type == Type::String) return Value::string(std::string(1, from.s[static_cast<size_t>(idx)]));
+    // A one-byte view into the same string, which outlives the evaluation like `from` does.
+    if (from.type == Type::String) return Value::string(from.s.substr(static_cast<size_t>(idx), 1));
     return array_at(from, static_cast<size_t>(idx));
   }
   raise(fmt::format("cannot fetch {} from {}", format_value(key), type_name(from)));
@@ -940,8 +983,9 @@ bool predicate(const Node& body, Ctx& c, const Value& elem) {
   return r.b;
 }
 
-Value parse_go_int(const std::string& s) {
+Value parse_go_int(std::string_view text) {
   // strconv.ParseInt(s, 10, 64)
+  const std::string s(text);  // strtoll needs a terminated string
   size_t k = 0;
   if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
   bool ok = k < s.size();
@@ -954,8 +998,9 @@ Value parse_go_int(const std::string& s) {
   return r;
 }
 
-Value parse_go_float(const std::string& s) {
+Value parse_go_float(std::string_view text) {
   // strconv.ParseFloat(s, 64): decimal/hex floats, inf, infinity, nan (any case).
+  const std::string s(text);  // strtod needs a terminated string
   std::string lower;
   for (char ch : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   std::string body = lower;
@@ -1046,7 +1091,7 @@ Value call(const Node& n, Ctx& c) {
         case Fn::None: return Value::boolean(true);
         case Fn::One: return Value::boolean(hits == 1);
         case Fn::Count: return Value::integer(hits);
-        default: return Value::array(std::move(out));
+        default: return c.arena.array(std::move(out));
       }
     }
     case Fn::Sum:
@@ -1095,7 +1140,7 @@ Value call(const Node& n, Ctx& c) {
       raise(fmt::format("invalid operation: float({})", type_name(v)));
     }
     case Fn::String:
-      return Value::string(format_value(arg(0)));
+      return c.arena.string(format_value(arg(0)));
     case Fn::Max:
     case Fn::Min: {
       List items;
@@ -1131,7 +1176,7 @@ Value call(const Node& n, Ctx& c) {
     case Fn::Trim: {
       Value v = arg(0);
       if (v.type != Type::String) raise(fmt::format("invalid argument for {} (type {})", n.name, type_name(v)));
-      std::string s = v.s;
+      std::string s(v.s);
       if (n.fn == Fn::Trim) {
         size_t b = s.find_first_not_of(" \t\n\r\v\f");
         size_t e = s.find_last_not_of(" \t\n\r\v\f");
@@ -1142,7 +1187,7 @@ Value call(const Node& n, Ctx& c) {
                                                    : std::toupper(static_cast<unsigned char>(ch)));
         }
       }
-      return Value::string(std::move(s));
+      return c.arena.string(std::move(s));
     }
     case Fn::IsNaN:
       return Value::boolean(std::isnan(num_arg(arg(0), "isNaN")));
@@ -1212,15 +1257,17 @@ Value eval(const Node& n, Ctx& c) {
       };
       int64_t a = bound(n.kids[1], 0), b = bound(n.kids[2], len);
       if (a > b) a = b;
-      if (from.type == Type::String) return Value::string(from.s.substr(static_cast<size_t>(a), static_cast<size_t>(b - a)));
+      if (from.type == Type::String) {  // a view into the same string, which outlives the evaluation
+        return Value::string(from.s.substr(static_cast<size_t>(a), static_cast<size_t>(b - a)));
+      }
       List out;
       for (int64_t k = a; k < b; ++k) out.push_back(array_at(from, static_cast<size_t>(k)));
-      return Value::array(std::move(out));
+      return c.arena.array(std::move(out));
     }
     case Op::ArrayLit: {
       List out;
       for (const auto& k : n.kids) out.push_back(eval(*k, c));
-      return Value::array(std::move(out));
+      return c.arena.array(std::move(out));
     }
     case Op::Neg:
     case Op::Pos: {
@@ -1275,7 +1322,7 @@ Value eval(const Node& n, Ctx& c) {
     case Op::Div:
     case Op::Mod:
     case Op::Pow:
-      return arith(n.op, n.name, a, b);
+      return arith(n.op, n.name, a, b, c.arena);
     case Op::Eq:
       return Value::boolean(equal(n.name, a, b));
     case Op::Ne:
@@ -1319,7 +1366,7 @@ Value eval(const Node& n, Ctx& c) {
       if (b.i - a.i > 1'000'000) raise("range is too large");
       List out;
       for (int64_t k = a.i; k <= b.i; ++k) out.push_back(Value::integer(k));
-      return Value::array(std::move(out));
+      return c.arena.array(std::move(out));
     }
     default:
       break;

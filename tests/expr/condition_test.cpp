@@ -218,3 +218,34 @@ TEST(Condition, DeepNestingIsASyntaxErrorNotACrash) {
   // Moderate nesting is fine.
   EXPECT_EQ(eval(std::string(50, '(') + "result > 1" + std::string(50, ')'), 2.0), "true");
 }
+
+TEST(Condition, StringsAndArraysViewTheirSource) {
+  // Values are views into the result, the compiled literals or what the evaluation builds;
+  // pin the cases that produce each (and that they compare by content, not by address).
+  json r = json::parse(R"({"s": "hello", "a_key_longer_than_the_short_string_buffer": "x",
+                           "xs": [1, 2, 3]})");
+  EXPECT_EQ(eval(R"(result.a_key_longer_than_the_short_string_buffer == "x")", r), "true");
+  EXPECT_EQ(eval(R"(result.s[1] == "e" && result.s[-1] == "o" && result.s[1:3] == "el")", r), "true");
+  EXPECT_EQ(eval(R"(result.s[1:] + "!" == "ello!")", r), "true");
+  EXPECT_EQ(eval(R"(upper(result.s + "x") == "HELLOX" && trim("  a ") == "a")", r), "true");
+  EXPECT_EQ(eval(R"(string([1, 2.5, "x"]) == "[1 2.5 x]" && string(result.xs) == "[1 2 3]")", r), "true");
+  EXPECT_EQ(eval("filter(map(result.xs, # * 2), # > 2) == [4, 6]", r), "true");
+  EXPECT_EQ(eval("result.xs[1:] == [2, 3] && (1..3)[2] == 3", r), "true");
+  EXPECT_EQ(eval(R"(result.s in ["x", "hello"] && "s" in result)", r), "true");
+  EXPECT_EQ(eval(R"(result.s matches "^h" && result.s not contains "z")", r), "true");
+  // A member of a map and an element of a mixed array are interface{}: `==` with another
+  // type is false, not an error; ordering them is still an error.
+  EXPECT_EQ(eval("result.s == 1", r), "false");
+  EXPECT_EQ(eval(R"(result.s < 1)", r), "error: invalid operation: < (mismatched types string and int)");
+  EXPECT_EQ(eval(R"(result[0] == "a" && result[1] == nil)", json::array({"a", nullptr})), "true");
+  EXPECT_EQ(eval(R"(default(result, "d") == "d")", nullptr), "true");
+  EXPECT_EQ(eval(R"(default(result, "d") == "r")", "r"), "true");
+  // One compiled condition, many results: the literal stays valid across evaluations.
+  auto c = Condition::compile(R"(result == "ok" + "!")");
+  ASSERT_TRUE(c.ok());
+  for (const char* s : {"ok!", "no", "ok!"}) {
+    auto v = c->evaluate(json(s));
+    ASSERT_TRUE(v.ok()) << v.error().message;
+    EXPECT_EQ(*v, std::string(s) == "ok!");
+  }
+}
