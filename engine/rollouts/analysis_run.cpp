@@ -52,7 +52,7 @@ int rank(AnalysisPhase p) {
 
 std::string format_time(SimTime t) { return format_status_time(t); }
 
-std::optional<SimTime> parse_time(const json& j, const char* key) {
+std::optional<SimTime> parse_time(const json& j, std::string_view key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return std::nullopt;
   return parse_status_time(it->get_ref<const std::string&>());
@@ -472,7 +472,7 @@ void render_measurement(json& out, const Measurement& m) {
   if (!out.is_object()) out = json::object();
   auto& members = out.get_ref<json::object_t&>();
   size_t rendered = 0;
-  auto put = [&](const char* key, bool present, const auto& write) {
+  auto put = [&](std::string_view key, bool present, const auto& write) {
     auto it = members.find(key);
     if (!present) {
       if (it != members.end()) members.erase(it);
@@ -512,7 +512,7 @@ json summary_json(const RunSummary& s) {
 // changed and erased when it disappeared. `render` runs only when a value is written (this
 // runs for every field of every metric on every measurement).
 template <class Render>
-void edit_field(json& obj, const char* key, bool present, bool was, bool changed, const Render& render) {
+void edit_field(json& obj, std::string_view key, bool present, bool was, bool changed, const Render& render) {
   auto& members = obj.get_ref<json::object_t&>();
   if (present && (changed || !was)) {
     if (auto it = members.find(key); it != members.end()) it->second = render();
@@ -522,7 +522,7 @@ void edit_field(json& obj, const char* key, bool present, bool was, bool changed
   }
 }
 
-void edit_time(json& obj, const char* key, const std::optional<SimTime>& now,
+void edit_time(json& obj, std::string_view key, const std::optional<SimTime>& now,
                const std::optional<SimTime>* before) {
   edit_field(obj, key, now.has_value(), before && before->has_value(), before && now != *before,
              [&] { return format_time(*now); });

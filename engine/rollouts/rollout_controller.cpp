@@ -47,7 +47,9 @@ struct RsFields {
   int available = 0;
   int revision = 0;
   std::optional<SimTime> deadline;
-  std::string created;  // metadata.creationTimestamp (RFC 3339 text sorts by time)
+  // metadata.creationTimestamp; nullopt when absent or not a time (sorts first, as Go's zero
+  // time). Parsed, not kept as text: a copy per ReplicaSet per pass would allocate.
+  std::optional<SimTime> created;
   bool deleting = false;
   long generation = 0, observed_generation = 0;
 };
@@ -69,20 +71,20 @@ const json& field(const json& j, std::string_view key) {
   auto it = j.find(key);
   return it == j.end() ? kNull : *it;
 }
-int int_field(const json& j, const char* key, int fallback) {
+int int_field(const json& j, std::string_view key, int fallback) {
   const json& v = field(j, key);
   return v.is_number_integer() ? v.get<int>() : fallback;
 }
 // j.value(key, "") by reference: absent is "", a string is read in place; anything else
 // goes through value() so that it throws exactly as value() did.
-const std::string& str_value(const json& j, const char* key) {
+const std::string& str_value(const json& j, std::string_view key) {
   static const std::string kEmpty;
   if (j.is_object()) {
-    auto it = j.find(std::string_view(key));
+    auto it = j.find(key);
     if (it == j.end()) return kEmpty;
     if (it->is_string()) return it->get_ref<const std::string&>();
   }
-  (void)j.value(key, std::string());  // throws: not an object, or not a string
+  (void)j.value(std::string(key), std::string());  // throws: not an object, or not a string
   return kEmpty;
 }
 // j.value(key, fallback) for scalars, with the key looked up as a string_view.
@@ -93,7 +95,7 @@ T value_or(const json& j, std::string_view key, T fallback) {
   return it == j.end() ? fallback : it->template get<T>();
 }
 // A string field, or "" when absent or not a string.
-const std::string& str_field(const json& j, const char* key) {
+const std::string& str_field(const json& j, std::string_view key) {
   static const std::string kEmpty;
   const json& v = field(j, key);
   return v.is_string() ? v.get_ref<const std::string&>() : kEmpty;
@@ -120,8 +122,7 @@ RsFields read_rs_fields(const json& b) {
   r.revision = rev.is_string() ? std::atoi(rev.get<std::string>().c_str()) : 0;
   const json& deadline = field(ann, kScaleDownDeadlineAnnotation);
   if (!deadline.is_null()) r.deadline = parse_time(deadline);
-  const json& created = field(md, "creationTimestamp");
-  r.created = created.is_string() ? created.get<std::string>() : "";
+  r.created = parse_time(field(md, "creationTimestamp"));
   r.deleting = !field(md, "deletionTimestamp").is_null();
   const json& gen = field(md, "generation");
   r.generation = gen.is_number_integer() ? gen.get<long>() : 0;
@@ -225,7 +226,7 @@ void set_condition(json& st, std::string_view type, std::string_view status,
 }
 
 // j[key] = value, skipped when it already holds that string (the status mostly stays).
-void set_string(json& j, const char* key, std::string_view value) {
+void set_string(json& j, std::string_view key, std::string_view value) {
   if (const json& cur = field(j, key); cur.is_string() && cur.get_ref<const std::string&>() == value) return;
   j[key] = std::string(value);
 }
@@ -342,6 +343,17 @@ const AnalysisTemplate* lookup_template(Pass& p, const TemplateRef& ref) {
 
 // --- ReplicaSets -----------------------------------------------------------------------
 
+// One step of walking a key-ordered cache alongside the store's listing, which is in the
+// same order: entries before `key` belong to objects that are gone and are dropped; returns
+// `key`'s entry, added when missing. One comparison per entry (these run per object per pass).
+template <class Cache>
+typename Cache::iterator cache_entry(Cache& cache, typename Cache::iterator it, const ObjectKey& key) {
+  std::strong_ordering order = std::strong_ordering::greater;
+  while (it != cache.end() && (order = it->first <=> key) < 0) it = cache.erase(it);
+  if (it == cache.end() || order != 0) it = cache.emplace_hint(it, key, typename Cache::mapped_type{});
+  return it;
+}
+
 // The ReplicaSets of the Rollout's namespace that it owns, by (revision, hash). Visits the
 // store in (namespace, name) order alongside the cache, which is in the same order, so
 // entries of ReplicaSets that are gone are dropped on the way.
@@ -355,8 +367,7 @@ void load_replica_sets(Pass& p) {
   std::vector<Rs>& owned = p.rss;
   p.client.visit(lo, [&](const Object& o) {
     const ObjectKey& key = o.key();
-    while (it != cache.end() && it->first < key) it = cache.erase(it);
-    if (it == cache.end() || it->first != key) it = cache.emplace_hint(it, key, CachedRs{});
+    it = cache_entry(cache, it, key);
     CachedRs& c = it->second;
     if (o.stamp() == 0 || o.stamp() != c.stamp) {  // else the very body read last time: nothing to read
       const json& md = field(o.body(), "metadata");
@@ -979,8 +990,7 @@ std::vector<OwnedRun> owned_runs(Pass& p) {
   auto it = cache.lower_bound(ObjectKey{lo.group, lo.kind, p.spec.ns, ""});
   p.client.visit(lo, [&](const Object& o) {
     const ObjectKey& key = o.key();
-    while (it != cache.end() && it->first < key) it = cache.erase(it);
-    if (it == cache.end() || it->first != key) it = cache.emplace_hint(it, key, CachedRun{});
+    it = cache_entry(cache, it, key);
     CachedRun& c = it->second;
     if (o.stamp() == 0 || o.stamp() != c.stamp) {
       const json& md = field(o.body(), "metadata");
