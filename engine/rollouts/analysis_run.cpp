@@ -524,8 +524,15 @@ void edit_field(json& obj, std::string_view key, bool present, bool was, bool ch
 
 void edit_time(json& obj, std::string_view key, const std::optional<SimTime>& now,
                const std::optional<SimTime>* before) {
-  edit_field(obj, key, now.has_value(), before && before->has_value(), before && now != *before,
-             [&] { return format_time(*now); });
+  const bool present = now.has_value(), was = before && before->has_value();
+  if (present && was && now != *before) {  // rewritten in place: lastFinishedAt moves every measurement
+    auto& members = obj.get_ref<json::object_t&>();
+    if (auto it = members.find(key); it != members.end() && it->second.is_string()) {
+      assign_status_time(it->second.get_ref<std::string&>(), *now);
+      return;
+    }
+  }
+  edit_field(obj, key, present, was, before && now != *before, [&] { return format_time(*now); });
 }
 
 // The fields of a metric result other than its measurements, edited from the rendering of

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -58,19 +59,20 @@ std::pair<int, int> approximate_weighted_counts(int replicas, int weight, int ma
   const int ceil_c = static_cast<int>(std::ceil(static_cast<double>(replicas * weight) / 100.0));
   const int floor_c = static_cast<int>(std::floor(static_cast<double>(replicas * weight) / 100.0));
   const bool zero_allowed = weight == 100 || weight == 0 || (replicas == 1 && max_surge == 0);
-  std::vector<std::pair<int, int>> options;  // (canary, total), in preference order
-  if (ceil_c < replicas || zero_allowed) options.emplace_back(ceil_c, replicas);
+  std::array<std::pair<int, int>, 4> options;  // (canary, total), in preference order
+  size_t n = 0;
+  if (ceil_c < replicas || zero_allowed) options[n++] = {ceil_c, replicas};
   if (!floor_ceiling_tied(weight, replicas) && (floor_c != 0 || zero_allowed))
-    options.emplace_back(floor_c, replicas);
+    options[n++] = {floor_c, replicas};
   if (max_surge > 0) {
-    options.emplace_back(ceil_c, replicas + 1);
+    options[n++] = {ceil_c, replicas + 1};
     if (!floor_ceiling_tied(weight, replicas + 1) && (floor_c != 0 || zero_allowed))
-      options.emplace_back(floor_c, replicas + 1);
+      options[n++] = {floor_c, replicas + 1};
   }
-  if (options.empty()) return {0, replicas};
+  if (n == 0) return {0, replicas};
   auto best = options[0];
   double best_delta = weight_delta(weight, best.first, best.second);
-  for (size_t i = 1; i < options.size(); ++i) {
+  for (size_t i = 1; i < n; ++i) {
     double d = weight_delta(weight, options[i].first, options[i].second);
     if (d < best_delta) best = options[i], best_delta = d;  // ties keep the earlier option
   }

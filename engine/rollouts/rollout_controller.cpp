@@ -291,7 +291,7 @@ struct Pass {
   std::string hash;
   Rs* new_rs = nullptr;
   Rs* stable_rs = nullptr;  // only when distinct from new_rs
-  std::vector<Rs*> older;
+  std::vector<Rs*>& older;  // RolloutController::Caches::older_buffer
   ReconcileResult result;
   // The status this pass started from (upstream's c.rollout.Status); valid until
   // write_status.
@@ -851,6 +851,7 @@ std::pair<int, int> desired_counts(Pass& p) {
   in.fenceposts = fp ? *fp : Fenceposts{1, 0};
   if (p.new_rs) in.canary = RsCounts{p.new_rs->spec, p.new_rs->available};
   if (p.stable_rs) in.stable = RsCounts{p.stable_rs->spec, p.stable_rs->available};
+  in.older.reserve(p.older.size());
   for (const Rs* o : p.older) in.older.push_back({o->spec, o->available});
   return basic_canary_counts(in);
 }
@@ -1468,6 +1469,7 @@ struct RolloutController::Caches {
   RsCache replica_sets;
   RunCache runs;
   std::vector<Rs> rs_buffer;
+  std::vector<Rs*> older_buffer;  // Pass::older, kept for its storage like rs_buffer
 };
 
 RolloutController::RolloutController() : caches_(std::make_unique<Caches>()) {}
@@ -1513,11 +1515,16 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   // every time. Emptied when the pass ends, so no stored body stays shared.
   std::vector<Rs>& rss = caches_->rs_buffer;
   rss.clear();
+  caches_->older_buffer.clear();  // points into rss
   struct Empty {
     std::vector<Rs>& v;
-    ~Empty() { v.clear(); }
-  } empty_after{rss};
-  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, caches_->runs, json::object(), rss, {}, nullptr, nullptr, {}, {}};
+    std::vector<Rs*>& older;
+    ~Empty() {
+      v.clear();
+      older.clear();
+    }
+  } empty_after{rss, caches_->older_buffer};
+  Pass p{client, now, *live, cached.spec ? *cached.spec : kNoSpec, caches_->templates, caches_->replica_sets, caches_->runs, json::object(), rss, {}, nullptr, nullptr, caches_->older_buffer, {}};
   const json& live_status = field(std::as_const(p.rollout).body(), "status");
   const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;

@@ -364,7 +364,10 @@ struct Sim {
   // own key, so the order the namespaces are woken in does not matter.
   void dispatch_writes(const std::string& reconciled_ns, bool replica_sets_changed,
                        const std::vector<model::ObjectKey>& writes) {
-    std::vector<const std::string*> rollouts_of, runs_of;  // namespaces, usually one
+    auto& rollouts_of = wake_rollouts_of_;  // namespaces, usually one
+    auto& runs_of = wake_runs_of_;
+    rollouts_of.clear();
+    runs_of.clear();
     auto add = [](std::vector<const std::string*>& v, const std::string& ns) {
       for (const std::string* n : v)
         if (*n == ns) return;
@@ -518,6 +521,7 @@ struct Sim {
   std::map<model::ObjectKey, RunningRun> running_;
   std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
   std::vector<model::ObjectKey> writes_;   // the last reconcile's writes (storage reused)
+  std::vector<const std::string*> wake_rollouts_of_, wake_runs_of_;  // dispatch_writes' (reused)
   // (time, key) order, as a set of (time, key) pairs would have; keys compared only on ties.
   struct ByTimeThenKey {
     bool operator()(const std::pair<SimTime, DueEntry*>& a, const std::pair<SimTime, DueEntry*>& b) const {
