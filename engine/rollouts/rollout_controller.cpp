@@ -7,6 +7,7 @@
 #include <utility>
 #include <nlohmann/json.hpp>
 
+#include "engine/model/json_fields.hpp"
 #include "engine/rollouts/canary_math.hpp"
 
 namespace rehearse::rollouts {
@@ -62,15 +63,8 @@ struct Rs : RsFields {
 };
 
 // Field lookups without copying sub-documents (json::value() copies its default and the
-// found value; ReplicaSets carry whole pod templates).
-// Keys go in as string_view: looked up with a const char*, every comparison in the map
-// would measure the key again.
-const json& field(const json& j, std::string_view key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
+// found value; ReplicaSets carry whole pod templates): model::field and friends.
+using model::field;
 int int_field(const json& j, std::string_view key, int fallback) {
   const json& v = field(j, key);
   return v.is_number_integer() ? v.get<int>() : fallback;
@@ -95,11 +89,7 @@ T value_or(const json& j, std::string_view key, T fallback) {
   return it == j.end() ? fallback : it->template get<T>();
 }
 // A string field, or "" when absent or not a string.
-const std::string& str_field(const json& j, std::string_view key) {
-  static const std::string kEmpty;
-  const json& v = field(j, key);
-  return v.is_string() ? v.get_ref<const std::string&>() : kEmpty;
-}
+const std::string& str_field(const json& j, std::string_view key) { return model::string_field(j, key); }
 
 // The status part of read_rs_fields (see CachedRs for why it stands alone).
 void read_rs_status(const json& b, RsFields& r) {
@@ -317,9 +307,7 @@ struct Pass {
 // --- templates -------------------------------------------------------------------------
 
 const std::string& resource_version_of(const Object& o) {
-  static const std::string kNone;
-  const json& rv = field(field(o.body(), "metadata"), "resourceVersion");
-  return rv.is_string() ? rv.get_ref<const std::string&>() : kNone;
+  return model::string_field(field(o.body(), "metadata"), "resourceVersion");
 }
 
 const AnalysisTemplate* lookup_template(Pass& p, const TemplateRef& ref) {
@@ -1633,13 +1621,7 @@ std::string base64_decode(const std::string& in) {
 }
 
 // metadata.<key> of `o`, read without unsharing its body; null when absent.
-const json* metadata_field(const Object& o, const char* key) {
-  const json& b = o.body();
-  auto md = b.find("metadata");
-  if (md == b.end() || !md->is_object()) return nullptr;
-  auto f = md->find(key);
-  return f == md->end() ? nullptr : &*f;
-}
+const json* metadata_field(const Object& o, std::string_view key) { return model::metadata_field(o.body(), key); }
 
 // Writes `status` as the run's status; returns the new resourceVersion ("" when the write
 // failed). Only identity and resourceVersion go with it: the status subresource takes the

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/model/json_fields.hpp"
 #include "engine/patch/patch.hpp"
 #include "engine/patch/schema.hpp"
 #include "sim/cluster/defaults.hpp"
@@ -126,26 +127,20 @@ bool status_is_subresource(std::string_view group, std::string_view kind) {
   return k != model::Kind::Unknown;
 }
 
-const json* meta_field(const json& body, const char* key) {
-  auto m = body.find("metadata");
-  if (m == body.end() || !m->is_object()) return nullptr;
-  auto f = m->find(key);
-  return f == m->end() ? nullptr : &*f;
-}
 
 std::string meta_string(const json& body, const char* key) {
-  const json* f = meta_field(body, key);
+  const json* f = model::metadata_field(body, key);
   return f && f->is_string() ? f->get<std::string>() : std::string{};
 }
 
 bool has_finalizers(const json& body) {
-  const json* f = meta_field(body, "finalizers");
+  const json* f = model::metadata_field(body, "finalizers");
   return f && f->is_array() && !f->empty();
 }
 
 std::vector<std::string> owner_uids(const json& body) {
   std::vector<std::string> out;
-  const json* refs = meta_field(body, "ownerReferences");
+  const json* refs = model::metadata_field(body, "ownerReferences");
   if (!refs || !refs->is_array()) return out;
   for (const auto& r : *refs)
     if (r.is_object() && r.contains("uid") && r["uid"].is_string())
@@ -305,7 +300,7 @@ ApiResult<Object> ApiServer::create(Object obj, std::string_view actor) {
                                    resource_name(key)));
     const Object* ns = find(ObjectKey{"", "Namespace", "", key.ns});
     if (!ns) return api_error("NotFound", 404, fmt::format("namespaces \"{}\" not found", key.ns));
-    if (meta_field(ns->body(), "deletionTimestamp"))
+    if (model::metadata_field(ns->body(), "deletionTimestamp"))
       return api_error("Forbidden", 403,
                        fmt::format("{} \"{}\" is forbidden: unable to create new content in "
                                    "namespace {} because it is being terminated",
@@ -387,7 +382,7 @@ ApiResult<Object> ApiServer::write(Object next, const Stored* old, std::string_v
     const json& ob = old->obj.body();
     for (const char* k : {"uid", "creationTimestamp", "deletionTimestamp",
                           "deletionGracePeriodSeconds", "generation", "name", "namespace"}) {
-      const json* v = meta_field(ob, k);
+      const json* v = model::metadata_field(ob, k);
       if (v)
         set_meta(body, k, *v);
       else
@@ -413,7 +408,7 @@ ApiResult<Object> ApiServer::write(Object next, const Stored* old, std::string_v
   if (old) {
     const json& ob = old->obj.body();
     if (!spec_equal(ob, body)) {
-      const json* g = meta_field(ob, "generation");
+      const json* g = model::metadata_field(ob, "generation");
       set_meta(body, "generation", (g && g->is_number_integer() ? g->get<std::int64_t>() : 0) + 1);
     }
     if (same_except_bookkeeping(ob, body)) return old->obj;  // no-op write
@@ -472,12 +467,12 @@ ApiResult<Object> ApiServer::write(Object next, const Stored* old, std::string_v
     }
     set_meta(body, "managedFields", std::move(mf));
   } else if (old) {
-    const json* mf = meta_field(old->obj.body(), "managedFields");
+    const json* mf = model::metadata_field(old->obj.body(), "managedFields");
     if (mf) set_meta(body, "managedFields", *mf);
   }
 
   // Removing the last finalizer of an object being deleted removes it.
-  if (old && meta_field(body, "deletionTimestamp") && !has_finalizers(body)) {
+  if (old && model::metadata_field(body, "deletionTimestamp") && !has_finalizers(body)) {
     set_meta(body, "resourceVersion", std::to_string(++rv_));
     objects_[key]->obj = next;
     erase(key, actor);
@@ -507,7 +502,7 @@ ApiResult<Object> ApiServer::write(Object next, const Stored* old, std::string_v
   slot->obj.set_stamp(rv_);
   const Object& committed = slot->obj;
   (void)out;
-  trace(verb, committed, actor, meta_field(committed.body(), "deletionTimestamp") != nullptr);
+  trace(verb, committed, actor, model::metadata_field(committed.body(), "deletionTimestamp") != nullptr);
   Object copy = committed;
   emit(added ? WatchType::Added : WatchType::Modified, copy, actor);
   // An owner waiting in foreground deletion may now be unblocked (a dependent dropped its
@@ -630,7 +625,7 @@ ApiResult<Object> ApiServer::apply(Object obj, const model::ApplyOptions& opts,
     }
     const json& live = it->second->obj.body();
     json last;
-    if (const json* a = meta_field(live, "annotations"); a && a->is_object()) {
+    if (const json* a = model::metadata_field(live, "annotations"); a && a->is_object()) {
       auto f = a->find(std::string(kLastAppliedAnnotation));
       if (f != a->end() && f->is_string()) {
         last = json::parse(f->get<std::string>(), nullptr, false);
@@ -751,7 +746,7 @@ ApiResult<bool> ApiServer::remove(const ObjectKey& raw_key, const model::DeleteO
                      fmt::format("Precondition failed: UID in precondition: {}, UID in object "
                                  "meta: {}",
                                  *opts.precondition_uid, uid));
-  if (meta_field(body, "deletionTimestamp")) return false;  // already terminating
+  if (model::metadata_field(body, "deletionTimestamp")) return false;  // already terminating
 
   const bool is_namespace = key.group.empty() && key.kind == "Namespace";
   if (opts.propagation == model::Propagation::Orphan) {
@@ -905,7 +900,7 @@ void ApiServer::check_namespace(const std::string& ns) {
     if (k.ns == ns) inside.push_back(k);
   for (const auto& k : inside) {
     auto it = objects_.find(k);
-    if (it == objects_.end() || meta_field(std::as_const(it->second->obj).body(), "deletionTimestamp")) continue;
+    if (it == objects_.end() || model::metadata_field(std::as_const(it->second->obj).body(), "deletionTimestamp")) continue;
     (void)remove(k, model::DeleteOptions{}, "namespace-controller");
   }
   bool empty = true;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/model/json_fields.hpp"
 #include "engine/rollouts/analysis_run.hpp"
 #include "engine/rollouts/rollout_controller.hpp"
 #include "sim/cluster/cluster.hpp"
@@ -67,12 +68,7 @@ std::pair<std::string, std::string> split_key(const std::string& key) {
   return {key.substr(0, p), key.substr(p + 1)};
 }
 
-const json& field(const json& o, const char* k) {
-  static const json kNull;
-  if (!o.is_object()) return kNull;
-  auto it = o.find(k);
-  return it == o.end() ? kNull : *it;
-}
+using model::field;
 
 std::string str_of(const json& v) { return v.is_string() ? v.get<std::string>() : std::string(); }
 

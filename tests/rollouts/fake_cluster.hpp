@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/model/cluster_client.hpp"
+#include "engine/model/json_fields.hpp"
 #include "engine/model/manifest_loader.hpp"
 #include "engine/patch/patch.hpp"
 #include "engine/rollouts/rollout_controller.hpp"
@@ -70,21 +71,16 @@ class FakeCluster : public model::ClusterClient {
     auto it = locate(obj.key());
     if (it == objects_.end())
       return unexpected(model::ApiError{"NotFound", 404, obj.key().str() + " not found"});
-    static const nlohmann::json kNull;
-    auto field = [](const nlohmann::json& b, const char* k) -> const nlohmann::json& {
-      auto f = b.find(k);
-      return f == b.end() ? kNull : *f;
-    };
+    using model::field;
     // Read the stored object through const: it may share its body with the caller's copy.
     const nlohmann::json& stored = std::as_const(it->second).body();
     const bool spec_changed = field(stored, "spec") != field(std::as_const(obj).body(), "spec");
-    const nlohmann::json& md = field(stored, "metadata");
-    const int generation = md.is_object() ? md.value("generation", 1) : 1;
+    const int generation = generation_of(stored);
     nlohmann::json& body = obj.body();
     if (const nlohmann::json& status = field(stored, "status"); status.is_null()) body.erase("status");
     else body["status"] = status;
     body["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    body["metadata"]["generation"] = generation + (spec_changed ? 1 : 0);
+    set_generation(body, generation, spec_changed);
     it->second = std::move(obj);
     it->second.freeze();
     it->second.set_stamp(static_cast<std::uint64_t>(rv_));
@@ -109,15 +105,13 @@ class FakeCluster : public model::ClusterClient {
     auto it = locate(key);
     if (it == objects_.end()) return unexpected(model::ApiError{"NotFound", 404, key.str()});
     nlohmann::json& body = it->second.body();
-    // metadata.generation moves when the spec changes, as for update().
-    const auto spec = patch.find("spec");
-    const bool spec_changed = spec != patch.end() && [&] {
-      nlohmann::json patched = body.value("spec", nlohmann::json::object());
-      patched.merge_patch(*spec);
-      return patched != body.value("spec", nlohmann::json::object());
-    }();
+    // metadata.generation moves when the spec changes, as for update(): the spec before is
+    // kept only when the patch touches it (rare: a run's cancel).
+    const int generation = generation_of(body);
+    std::optional<nlohmann::json> spec_before;
+    if (patch.contains("spec")) spec_before = model::field(body, "spec");
     body.merge_patch(patch);
-    if (spec_changed) body["metadata"]["generation"] = body["metadata"].value("generation", 1) + 1;
+    if (spec_before) set_generation(body, generation, model::field(body, "spec") != *spec_before);
     body["metadata"]["resourceVersion"] = std::to_string(++rv_);
     writes_.push_back(key);
     it->second.freeze();
@@ -216,6 +210,14 @@ class FakeCluster : public model::ClusterClient {
   }
 
  private:
+  static int generation_of(const nlohmann::json& body) {
+    const nlohmann::json& g = model::field(model::field(body, "metadata"), "generation");
+    return g.is_number_integer() ? g.get<int>() : 1;
+  }
+  static void set_generation(nlohmann::json& body, int before, bool spec_changed) {
+    body["metadata"]["generation"] = before + (spec_changed ? 1 : 0);
+  }
+
   Store::iterator locate(const model::ObjectKey& key) {
     auto it = index_.find(key);
     return it == index_.end() ? objects_.end() : it->second;
