@@ -65,21 +65,11 @@ struct Rs : RsFields {
 // Field lookups without copying sub-documents (json::value() copies its default and the
 // found value; ReplicaSets carry whole pod templates): model::field and friends.
 using model::field;
+// A string field, or "" when absent or not a string (a malformed field reads as absent).
+const std::string& str_field(const json& j, std::string_view key) { return model::string_field(j, key); }
 int int_field(const json& j, std::string_view key, int fallback) {
   const json& v = field(j, key);
   return v.is_number_integer() ? v.get<int>() : fallback;
-}
-// j.value(key, "") by reference: absent is "", a string is read in place; anything else
-// goes through value() so that it throws exactly as value() did.
-const std::string& str_value(const json& j, std::string_view key) {
-  static const std::string kEmpty;
-  if (j.is_object()) {
-    auto it = j.find(key);
-    if (it == j.end()) return kEmpty;
-    if (it->is_string()) return it->get_ref<const std::string&>();
-  }
-  (void)j.value(std::string(key), std::string());  // throws: not an object, or not a string
-  return kEmpty;
 }
 // j.value(key, fallback) for scalars, with the key looked up as a string_view.
 template <class T>
@@ -88,8 +78,6 @@ T value_or(const json& j, std::string_view key, T fallback) {
   auto it = j.find(key);
   return it == j.end() ? fallback : it->template get<T>();
 }
-// A string field, or "" when absent or not a string.
-const std::string& str_field(const json& j, std::string_view key) { return model::string_field(j, key); }
 
 // The status part of read_rs_fields (see CachedRs for why it stands alone).
 void read_rs_status(const json& b, RsFields& r) {
@@ -133,7 +121,7 @@ bool owned_by(const json& body, const std::string& kind, const std::string& name
   auto refs = md->find("ownerReferences");
   if (refs == md->end() || !refs->is_array()) return false;
   for (const auto& r : *refs)
-    if (str_value(r, "kind") == kind && str_value(r, "name") == name) return true;
+    if (str_field(r, "kind") == kind && str_field(r, "name") == name) return true;
   return false;
 }
 
@@ -156,13 +144,13 @@ const json& pause_conditions(const json& st) {
 
 bool has_pause(const json& st, const std::string& reason) {
   for (const auto& p : pause_conditions(st))
-    if (str_value(p, "reason") == reason) return true;
+    if (str_field(p, "reason") == reason) return true;
   return false;
 }
 
 std::optional<SimTime> pause_start(const json& st, const std::string& reason) {
   for (const auto& p : pause_conditions(st))
-    if (str_value(p, "reason") == reason) return parse_time(field(p, "startTime"));
+    if (str_field(p, "reason") == reason) return parse_time(field(p, "startTime"));
   return std::nullopt;
 }
 
@@ -194,9 +182,9 @@ void set_condition(json& st, std::string_view type, std::string_view status,
   }
   json& conditions = *found;
   for (auto& c : conditions) {
-    if (str_value(c, "type") != type) continue;
-    const bool same_status = str_value(c, "status") == status;
-    if (!same_status || str_value(c, "reason") != reason || str_value(c, "message") != message) {
+    if (str_field(c, "type") != type) continue;
+    const bool same_status = str_field(c, "status") == status;
+    if (!same_status || str_field(c, "reason") != reason || str_field(c, "message") != message) {
       const std::string t = format_time(now);
       if (!same_status) c["lastTransitionTime"] = t;
       c["status"] = std::string(status);
@@ -225,7 +213,7 @@ const json* condition(const json& st, std::string_view type) {
   auto it = st.find("conditions");
   if (it == st.end() || !it->is_array()) return nullptr;
   for (const auto& c : *it)
-    if (str_value(c, "type") == type) return &c;
+    if (str_field(c, "type") == type) return &c;
   return nullptr;
 }
 
@@ -299,7 +287,7 @@ struct Pass {
   bool aborted() const { return value_or(st, "abort", false); }
   bool promote_full() const { return value_or(st, "promoteFull", false); }
   bool controller_pause() const { return value_or(st, "controllerPause", false); }
-  const std::string& stable_hash() const { return str_value(st, "stableRS"); }
+  const std::string& stable_hash() const { return str_field(st, "stableRS"); }
   bool fully_promoted() const { return !hash.empty() && stable_hash() == hash; }
   bool traffic() const { return spec.canary && spec.canary->traffic_routing.has_value(); }
 };
@@ -1348,7 +1336,7 @@ void compute_status(Pass& p) {
     set_condition(st, "Progressing", "True", "ReplicaSetUpdated",
                   fmt::format("ReplicaSet \"{}-{}\" is progressing.", p.spec.name, p.hash), p.now);
     for (auto& c : st["conditions"])
-      if (str_value(c, "type") == "Progressing") c["lastUpdateTime"] = format_time(p.now);
+      if (str_field(c, "type") == "Progressing") c["lastUpdateTime"] = format_time(p.now);
   } else if (prog && prog->value("reason", "") != "ProgressDeadlineExceeded") {
     // Time is not counted at pauses, analysis steps or with pause conditions.
     const int idx = p.index();
