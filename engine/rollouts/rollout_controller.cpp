@@ -271,9 +271,6 @@ struct Pass {
   Rs* stable_rs = nullptr;  // only when distinct from new_rs
   std::vector<Rs*>& older;  // RolloutController::Caches::older_buffer
   ReconcileResult result;
-  // The status this pass started from (upstream's c.rollout.Status); valid until
-  // write_status.
-  const json* original = nullptr;
 
   void event(std::string reason, std::string message) {
     result.events.push_back(fmt::format("{}: {}", reason, message));
@@ -1275,9 +1272,7 @@ void blue_green_scale_down_old(Pass& p) {
 // from: the updated count changed, old replicas went down, ready or available went up, or
 // (canary) the stable ReplicaSet, the step index or the steps hash changed, (blueGreen) the
 // active or preview selector changed. Progress refreshes the Progressing condition (8.6).
-bool rollout_progressing(const Pass& p, int replicas, int updated, int ready, int available) {
-  static const json kNone = json::object();
-  const json& old = p.original ? *p.original : kNone;
+bool rollout_progressing(const Pass& p, const json& old, int replicas, int updated, int ready, int available) {
   bool strategy = false;
   if (p.spec.blue_green) {
     const json& was = field(old, "blueGreen");
@@ -1299,7 +1294,10 @@ bool rollout_progressing(const Pass& p, int replicas, int updated, int ready, in
          strategy;
 }
 
-void compute_status(Pass& p) {
+// The status fields computed from the ReplicaSets, conditions and phase (9.2). `original` is
+// the status the pass started from (upstream's c.rollout.Status), which progress is measured
+// against; it lives in the stored object, so this runs before write_status.
+void compute_status(Pass& p, const json& original) {
   json& st = p.st;
   int replicas = 0, ready = 0, available = 0;
   for (const auto& r : p.rss) {
@@ -1308,7 +1306,7 @@ void compute_status(Pass& p) {
     available += r.available;
   }
   const int updated = p.new_rs ? p.new_rs->replicas : 0;
-  const bool progressed = rollout_progressing(p, replicas, updated, ready, available);
+  const bool progressed = rollout_progressing(p, original, replicas, updated, ready, available);
   st["replicas"] = replicas;
   st["updatedReplicas"] = updated;
   st["readyReplicas"] = ready;
@@ -1504,7 +1502,6 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
   const json& live_status = field(std::as_const(p.rollout).body(), "status");
   const json& original = live_status.is_null() ? kNoStatus : live_status;
   p.st = original;
-  p.original = &original;
   if (!cached.spec) {
     const std::string msg = cached.error;
     set_condition(p.st, "InvalidSpec", "True", "InvalidSpec", msg, now);
@@ -1559,7 +1556,7 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
     classify_replica_sets(p);
     if (new_template && p.stable_hash() == p.hash)
       p.event("RolloutRollback", "Rollback to stable ReplicaSets");
-    compute_status(p);
+    compute_status(p, original);
     write_status(p, original);
     return p.result;
   }
@@ -1581,7 +1578,7 @@ ReconcileResult RolloutController::reconcile(ClusterClient& client, const Object
     blue_green_scale_down_old(p);
     reconcile_run_history(p, current_runs(p.st));
   }
-  compute_status(p);
+  compute_status(p, original);
   write_status(p, original);
   return p.result;
 }
