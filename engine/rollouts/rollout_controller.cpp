@@ -337,7 +337,9 @@ void load_replica_sets(Pass& p) {
   lo.ns = p.spec.ns;
   RsCache& cache = p.rs_cache;
   auto it = cache.lower_bound(ObjectKey{lo.group, lo.kind, p.spec.ns, ""});
-  std::vector<Rs>& owned = p.rss;
+  // The owned entries, sorted before they are copied out: an Rs is large to move.
+  std::vector<const RsCache::value_type*> found;
+  found.reserve(16);
   p.client.visit(lo, [&](const Object& o) {
     const ObjectKey& key = o.key();
     it = cache_entry(cache, it, key);
@@ -360,21 +362,26 @@ void load_replica_sets(Pass& p) {
       c.owned = owned_by(o.body(), "Rollout", p.spec.name);
       c.owner = p.spec.name;
     }
-    if (c.owned) {
-      owned.emplace_back();
-      static_cast<RsFields&>(owned.back()) = c.fields;
-      owned.back().key = key;
-    }
+    if (c.owned) found.push_back(&*it);
     ++it;
   });
+  // Entries after the last one visited belong to ReplicaSets that are gone (the entries in
+  // `found` come before them and stay).
   while (it != cache.end() && it->first.group == lo.group && it->first.kind == lo.kind &&
          it->first.ns == p.spec.ns)
     it = cache.erase(it);
   // (revision, hash) is unique among a Rollout's ReplicaSets, so any sort gives this order.
-  std::sort(owned.begin(), owned.end(), [](const Rs& a, const Rs& b) {
-    return std::tie(a.revision, a.hash) < std::tie(b.revision, b.hash);
+  std::sort(found.begin(), found.end(), [](const RsCache::value_type* a, const RsCache::value_type* b) {
+    return std::tie(a->second.fields.revision, a->second.fields.hash) <
+           std::tie(b->second.fields.revision, b->second.fields.hash);
   });
-  p.rss.reserve(owned.size() + 1);  // room for a new ReplicaSet
+  std::vector<Rs>& owned = p.rss;
+  owned.reserve(found.size() + 1);  // room for a new ReplicaSet
+  for (const auto* entry : found) {
+    owned.emplace_back();
+    static_cast<RsFields&>(owned.back()) = entry->second.fields;
+    owned.back().key = entry->first;
+  }
 }
 
 void classify_replica_sets(Pass& p) {
