@@ -335,9 +335,9 @@ struct Sim {
   // Running AnalysisRuns that are not scheduled yet, or were asked to terminate. Reads
   // running_, which must be current for `ns` (see refresh_runs and dispatch_writes).
   void wake_runs(const std::string& ns) {
-    for (auto it = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
-         it != running_.end() && it->first.ns == ns; ++it) {
-      auto& [k, run] = *it;
+    auto in_ns = running_.find(ns);
+    if (in_ns == running_.end()) return;
+    for (auto& [k, run] : in_ns->second) {
       if (!run.due) {
         if (auto d = due_.find(k); d != due_.end()) run.due = &*d;
       }
@@ -491,15 +491,14 @@ struct Sim {
         auto t = spec->find(kTerminate);
         terminate = t != spec->end() && *t == true;
       }
-      running_[k].terminate = terminate;
-    } else {
-      running_.erase(k);
+      running_[k.ns][k].terminate = terminate;
+    } else if (auto in_ns = running_.find(k.ns); in_ns != running_.end()) {
+      in_ns->second.erase(k);
     }
   }
   // Rebuilds running_ for `ns` from the objects.
   void refresh_runs(const std::string& ns) {
-    auto r = running_.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
-    while (r != running_.end() && r->first.ns == ns) r = running_.erase(r);
+    running_.erase(ns);
     auto& objs = cluster.objects();
     for (auto it = objs.lower_bound({"argoproj.io", "AnalysisRun", ns, ""});
          it != objs.end() && it->first.kind == "AnalysisRun" && it->first.ns == ns; ++it)
@@ -520,7 +519,8 @@ struct Sim {
     bool terminate = false;
     DueEntry* due = nullptr;  // its due_ entry, once it has one
   };
-  std::map<model::ObjectKey, RunningRun> running_;
+  // By namespace: a write wakes the running runs of its namespace, usually one or two.
+  std::unordered_map<std::string, std::map<model::ObjectKey, RunningRun>> running_;  // determinism: ok (probed, never iterated)
   std::set<model::ObjectKey> unsettled_;  // ReplicaSets written since they were last settled
   std::vector<model::ObjectKey> writes_;   // the last reconcile's writes (storage reused)
   std::vector<const std::string*> wake_rollouts_of_, wake_runs_of_;  // dispatch_writes' (reused)
