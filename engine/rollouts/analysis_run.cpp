@@ -304,6 +304,37 @@ void AnalysisRun::restore(RunStatus status) {
   }
   status.metric_results = std::move(ordered);
   status_ = std::move(status);
+  last_step_.valid = false;
+}
+
+void AnalysisRun::remember_step_start() {
+  StepStart& b = last_step_;
+  b.valid = true;
+  b.phase = status_.phase;
+  b.message = status_.message;
+  b.started_at = status_.started_at;
+  b.completed_at = status_.completed_at;
+  b.run_summary = status_.run_summary;
+  b.dry_run_summary = status_.dry_run_summary;
+  const size_t n = status_.metric_results.size();
+  b.metrics.resize(n);
+  for (size_t i = 0; i < n; ++i) b.metrics[i] = status_.metric_results[i];  // the summary part
+  b.histories.assign(n, {});
+}
+
+bool AnalysisRun::last_step_changed_status() const {
+  const StepStart& b = last_step_;
+  if (!b.valid || b.metrics.size() != status_.metric_results.size()) return true;
+  if (b.phase != status_.phase || b.message != status_.message || b.started_at != status_.started_at ||
+      b.completed_at != status_.completed_at || !(b.run_summary == status_.run_summary) ||
+      !(b.dry_run_summary == status_.dry_run_summary))
+    return true;
+  for (size_t i = 0; i < b.metrics.size(); ++i) {
+    const MetricResult& r = status_.metric_results[i];
+    if (!(static_cast<const MetricSummary&>(r) == b.metrics[i])) return true;
+    if (b.histories[i].appended != 0 || b.histories[i].trimmed != 0) return true;
+  }
+  return false;
 }
 
 bool AnalysisRun::is_terminating() const {
@@ -321,6 +352,7 @@ bool AnalysisRun::is_terminating() const {
 std::optional<SimTime> AnalysisRun::step(SimTime now, MetricProvider& provider) {
   unavailable_ = 0;
   measured_ = 0;
+  remember_step_start();
   if (completed()) return std::nullopt;
   if (!status_.started_at) status_.started_at = now;
   const bool terminating = is_terminating();
@@ -364,13 +396,17 @@ std::optional<SimTime> AnalysisRun::step(SimTime now, MetricProvider& provider) 
     r.last_finished_at = m.finished_at;
     r.last_phase = m.phase;
     r.measurements.push_back(std::move(m));
+    ++last_step_.histories[i].appended;
   }
   assess(now);
   // Measurement history (reference 6.1 step 7); the last one is always kept.
   for (size_t i = 0; i < spec_.metrics.size(); ++i) {
     auto& ms = result_for(i).measurements;
     const size_t limit = static_cast<size_t>(std::max(1, spec_.metrics[i].retention_limit));
-    if (ms.size() > limit) ms.erase(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() - limit));
+    if (ms.size() > limit) {
+      last_step_.histories[i].trimmed += ms.size() - limit;
+      ms.erase(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() - limit));
+    }
   }
   return next_wake(now);
 }
@@ -537,7 +573,7 @@ void edit_time(json& obj, std::string_view key, const std::optional<SimTime>& no
 
 // The fields of a metric result other than its measurements, edited from the rendering of
 // `b` (null: `out` is a new, empty object).
-void edit_metric_fields(json& out, const MetricResult& r, const MetricResult* b) {
+void edit_metric_fields(json& out, const MetricResult& r, const MetricSummary* b) {
   auto num = [&](const char* k, std::int64_t now, std::int64_t was) {
     edit_field(out, k, true, b != nullptr, now != was, [&] { return now; });
   };
@@ -569,25 +605,20 @@ json metric_result_json(const MetricResult& r) {
   return jr;
 }
 
-// History is trimmed at the front and grows at the back, so the two renderings overlap in
-// a run of equal start times: drop the trimmed ones, re-render the changed ones, append.
-void edit_measurements(json& out, const std::vector<Measurement>& now, const std::vector<Measurement>& before) {
-  size_t drop = 0;
-  if (!now.empty())
-    while (drop < before.size() && before[drop].started_at != now.front().started_at) ++drop;
-  if (!out.is_array() || out.size() != before.size() || now.empty() || drop == before.size()) {
+// The rendering of a history that lost `trimmed` measurements at the front and gained
+// `appended` at the back: the trimmed renderings rotate to the back, where the appended
+// measurements reuse their storage; the others are left as they are.
+void edit_measurements(json& out, const std::vector<Measurement>& now, size_t appended, size_t trimmed) {
+  const size_t before = now.size() + trimmed - appended;
+  if (!out.is_array() || out.size() != before || appended > now.size()) {
     json ms = json::array();
     for (const auto& m : now) ms.push_back(measurement_json(m));
     out = std::move(ms);
     return;
   }
-  // The trimmed renderings rotate to the back, where the appended measurements reuse them.
   auto& ms = out.get_ref<json::array_t&>();
-  std::rotate(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(drop), ms.end());
-  const size_t overlap = std::min(before.size() - drop, now.size());
-  for (size_t i = 0; i < overlap; ++i)
-    if (!(before[drop + i] == now[i])) render_measurement(ms[i], now[i]);
-  for (size_t i = overlap; i < now.size(); ++i) {
+  std::rotate(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(trimmed), ms.end());
+  for (size_t i = now.size() - appended; i < now.size(); ++i) {
     if (i == ms.size()) ms.emplace_back(json::value_t::object);
     render_measurement(ms[i], now[i]);
   }
@@ -621,9 +652,10 @@ json AnalysisRun::status_json() const {
   return out;
 }
 
-void AnalysisRun::edit_status(json& st, const RunStatus& b) const {
+void AnalysisRun::edit_status(json& st) const {
   const RunStatus& s = status_;
-  if (!edits_in_place(st, b.metric_results.size())) {
+  const StepStart& b = last_step_;
+  if (!b.valid || b.metrics.size() != s.metric_results.size() || !edits_in_place(st, b.metrics.size())) {
     st = status_json();
     return;
   }
@@ -633,21 +665,16 @@ void AnalysisRun::edit_status(json& st, const RunStatus& b) const {
   edit_time(st, "startedAt", s.started_at, &b.started_at);
   edit_time(st, "completedAt", s.completed_at, &b.completed_at);
   json& results = st["metricResults"];
-  if (s.metric_results.size() != b.metric_results.size()) {
-    results = json::array();
-    for (const auto& r : s.metric_results) results.push_back(metric_result_json(r));
-  } else {
-    for (size_t i = 0; i < s.metric_results.size(); ++i) {
-      const MetricResult& r = s.metric_results[i];
-      const MetricResult& was = b.metric_results[i];
-      json& jr = results[i];
-      if (r.name != was.name) {
-        jr = metric_result_json(r);
-        continue;
-      }
-      edit_metric_fields(jr, r, &was);
-      edit_measurements(jr["measurements"], r.measurements, was.measurements);
+  for (size_t i = 0; i < s.metric_results.size(); ++i) {
+    const MetricResult& r = s.metric_results[i];
+    const MetricSummary& was = b.metrics[i];
+    json& jr = results[i];
+    if (r.name != was.name) {
+      jr = metric_result_json(r);
+      continue;
     }
+    edit_metric_fields(jr, r, &was);
+    edit_measurements(jr["measurements"], r.measurements, b.histories[i].appended, b.histories[i].trimmed);
   }
   edit_field(st, "runSummary", true, true, !(s.run_summary == b.run_summary),
              [&] { return summary_json(s.run_summary); });

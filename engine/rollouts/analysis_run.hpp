@@ -57,12 +57,10 @@ struct Measurement {
   bool operator==(const Measurement&) const = default;
 };
 
-struct MetricResult {
+// A metric result without its measurement history.
+struct MetricSummary {
   std::string name;
   AnalysisPhase phase = AnalysisPhase::Pending;
-  // Oldest first; trimmed at the front to the retention limit. A vector, not a deque: the
-  // controller copies the status on every step, and an empty deque already allocates.
-  std::vector<Measurement> measurements;
   std::string message;
   std::int64_t count = 0;
   std::int64_t successful = 0;
@@ -77,6 +75,12 @@ struct MetricResult {
   AnalysisPhase last_phase = AnalysisPhase::Pending;
   // Why a limit decided the phase ("failed (2) > failureLimit (1)"), for the run message.
   std::string phase_reason;
+  bool operator==(const MetricSummary&) const = default;
+};
+
+struct MetricResult : MetricSummary {
+  // Oldest first; trimmed at the front to the retention limit.
+  std::vector<Measurement> measurements;
   bool operator==(const MetricResult&) const = default;
 };
 
@@ -147,7 +151,10 @@ class AnalysisRun {
 
   const RunSpec& spec() const { return spec_; }
   const RunStatus& status() const { return status_; }
-  RunStatus& mutable_status() { return status_; }
+  RunStatus& mutable_status() {
+    last_step_.valid = false;
+    return status_;
+  }
   // Replaces the status with one read back from an AnalysisRun object, matching metric
   // results to the spec's metrics by name.
   void restore(RunStatus status);
@@ -158,11 +165,14 @@ class AnalysisRun {
 
   // status <-> AnalysisRun .status JSON (times as RFC 3339).
   nlohmann::json status_json() const;
-  // Turns `status`, the status_json() of a run whose status was `before`, into this run's
-  // status_json(), editing in place only what changed (appended and trimmed measurements,
-  // counters): what the controller writes after each step. A `status` of another shape is
-  // re-rendered whole.
-  void edit_status(nlohmann::json& status, const RunStatus& before) const;
+  // Whether the last step changed the status (a measurement taken, a phase or counter moved).
+  bool last_step_changed_status() const;
+  // Turns `status`, the status_json() of this run as it was before the last step, into its
+  // status_json() now, editing in place only what the step changed (the measurements it
+  // appended and trimmed, counters): what the controller writes after each step that changed
+  // the status. A `status` of another shape, or a run restored or edited since its last
+  // step, is re-rendered whole.
+  void edit_status(nlohmann::json& status) const;
   static Result<RunStatus> status_from_json(const nlohmann::json& status);
 
  private:
@@ -171,8 +181,26 @@ class AnalysisRun {
   void assess(SimTime now);
   std::optional<SimTime> next_wake(SimTime now) const;
 
+  // What edit_status needs of the status before the last step, kept without copying the
+  // measurement histories: step() only appends to them and trims them at the front, and
+  // records how many. Assigned in place on every step, so stepping allocates nothing here.
+  struct StepStart {
+    bool valid = false;  // describes the last step (no restore or mutable_status since)
+    AnalysisPhase phase = AnalysisPhase::Pending;
+    std::string message;
+    std::optional<SimTime> started_at, completed_at;
+    RunSummary run_summary, dry_run_summary;
+    std::vector<MetricSummary> metrics;
+    struct History {
+      size_t appended = 0, trimmed = 0;
+    };
+    std::vector<History> histories;
+  };
+  void remember_step_start();
+
   RunSpec spec_;
   RunStatus status_;
+  StepStart last_step_;
   int unavailable_ = 0;
   int measured_ = 0;
 };

@@ -1643,11 +1643,10 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   // analysis/sync.go persistAnalysisRunStatus).
   auto step_cached = [&](Cached& cached, const Object& stored) {
     AnalysisRun& run = *cached.run;
-    const RunStatus before = run.status();
     auto wake = run.step(now, provider_for_(stored));
     if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
-    if (run.status() == before) return;  // nothing to write
-    auto patched = client.edit_status(key, [&](json& st) { run.edit_status(st, before); });
+    if (!run.last_step_changed_status()) return;  // nothing to write
+    auto patched = client.edit_status(key, [&](json& st) { run.edit_status(st); });
     if (!patched && patched.error().reason == "NotFound") return;
     const json* written_rv = patched ? metadata_field(*patched, "resourceVersion") : nullptr;
     cached.written_rv = written_rv && written_rv->is_string() ? written_rv->get<std::string>() : "";
