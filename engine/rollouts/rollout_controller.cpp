@@ -1638,9 +1638,10 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   // measurement of every running analysis.
   const Object* obj = client.find(key);
   if (!obj) return result;
-  // One step of a run whose stored status is the rendering of its cached state: measure,
-  // then edit only what changed (upstream persists the status as a patch too,
-  // analysis/sync.go persistAnalysisRunStatus).
+  // One step of a run whose stored status is the rendering of its cached (or just restored)
+  // state: measure, then edit only what changed, as upstream persists the status with a
+  // patch (analysis/sync.go persistAnalysisRunStatus). Nothing is written when the step
+  // changed nothing.
   auto step_cached = [&](Cached& cached, const Object& stored) {
     AnalysisRun& run = *cached.run;
     auto wake = run.step(now, provider_for_(stored));
@@ -1743,32 +1744,14 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
     return result;
   }
   // The run as of the stored status: kept from the last reconcile when nobody else wrote
-  // the object since (same resourceVersion), else read back from the status.
-  if (cached.run && !rv.empty() && cached.written_rv == rv) {
-    step_cached(cached, *obj);
-    return result;
+  // the object since (same resourceVersion), else read back from the status (a new run's,
+  // or one the Rollout controller asked to terminate). Either way the step's changes are
+  // then written as an edit of the stored status; an empty one is rendered whole.
+  if (!cached.run || rv.empty() || cached.written_rv != rv) {
+    cached.run.emplace(*cached.spec);
+    if (auto st = AnalysisRun::status_from_json(status); st && !status.empty()) cached.run->restore(std::move(*st));
   }
-  cached.run.emplace(*cached.spec);
-  if (auto st = AnalysisRun::status_from_json(status); st && !status.empty()) cached.run->restore(std::move(*st));
-  AnalysisRun& run = *cached.run;
-  auto wake = run.step(now, provider_for_(*obj));
-  if (wake) result.requeue_after = *wake > now ? *wake - now : SimDuration{0};
-  obj = client.find(key);  // a provider may have written (a `job` metric creates a Job)
-  if (!obj) return result;
-  json new_status = run.status_json();
-  if (new_status == status) {
-    cached.written_rv = rv;
-    cached.written_stamp = obj->stamp();
-    return result;
-  }
-  cached.written_rv = write_status(client, *obj, std::move(new_status));
-  cached.written_stamp = 0;  // the next reconcile compares resourceVersions
-  if (run.completed()) {
-    result.events.push_back(fmt::format("AnalysisRun{}: analysis completed {}",
-                                        run.status().phase == AnalysisPhase::Successful ? "Completed" : "Failed",
-                                        to_string(run.status().phase)));
-    cache_.erase(key);
-  }
+  step_cached(cached, *obj);
   return result;
 }
 
