@@ -654,15 +654,16 @@ std::optional<Object> create_run(Pass& p, const RolloutAnalysis& a, const std::s
   if (!dry.empty()) body["spec"]["dryRun"] = dry;
   if (!retention.empty()) body["spec"]["measurementRetention"] = retention;
   // Name collisions (a retry re-runs the same step): append a counter, as upstream does.
+  // Names taken are skipped before the create (which would fail with AlreadyExists), so the
+  // body is moved into the one create instead of copied into each.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const std::string candidate = attempt == 0 ? name : fmt::format("{}.{}", name, attempt);
-    body["metadata"]["name"] = candidate;
-    auto created = p.client.create(Object(model::JsonBox(body)));
+    std::string candidate = attempt == 0 ? name : fmt::format("{}.{}", name, attempt);
+    if (p.client.find({"argoproj.io", "AnalysisRun", p.spec.ns, candidate})) continue;
+    body["metadata"]["name"] = std::move(candidate);
+    auto created = p.client.create(Object(model::JsonBox(std::move(body))));
     if (created) return *created;
-    if (created.error().reason != "AlreadyExists") {
-      error = created.error().message;
-      return std::nullopt;
-    }
+    error = created.error().message;
+    return std::nullopt;
   }
   error = "too many AnalysisRuns named " + name;
   return std::nullopt;

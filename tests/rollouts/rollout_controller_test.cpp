@@ -229,6 +229,12 @@ TEST(RolloutController, RetryAfterAbortRestartsTheStepsWithNewAnalysisRuns) {
   sim.run_for(sim::minutes(9));
   EXPECT_EQ(status(sim)["currentStepIndex"], 4);
   EXPECT_EQ(sim.cluster.count("AnalysisRun"), 2);
+  // The step's run name is taken by the failed run: the retry's gets a counter, as upstream.
+  std::vector<std::string> names;
+  for (const auto& [k, o] : sim.cluster.objects())
+    if (k.kind == "AnalysisRun") names.push_back(k.name);
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[1], names[0] + ".1");
 }
 
 TEST(RolloutController, UserAbortSetsWeightZeroAndDegraded) {
