@@ -1616,6 +1616,14 @@ std::string base64_decode(const std::string& in) {
 // metadata.<key> of `o`, read without unsharing its body; null when absent.
 const json* metadata_field(const Object& o, std::string_view key) { return model::metadata_field(o.body(), key); }
 
+// Whether a run spec resolves from its own text alone: no arg takes its value from a Secret
+// (which depends on the namespace and may change) or a field.
+bool args_take_no_value_from(const json& spec) {
+  for (const json& a : field(spec, "args"))
+    if (a.is_object() && a.contains("valueFrom")) return false;
+  return true;
+}
+
 // Writes `status` as the run's status; returns the new resourceVersion ("" when the write
 // failed). Only identity and resourceVersion go with it: the status subresource takes the
 // status alone, so nothing else of the run is copied.
@@ -1709,6 +1717,18 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
   }
   if (resolve) {
     cached = Cached{uid, generation, std::nullopt, "", model::JsonBox(source_of(spec_json)), std::nullopt, ""};
+    // Runs created from one template share their spec: one that a recent run resolved from
+    // is not parsed and compiled again.
+    const json& source = *std::as_const(cached.spec_source);
+    if (args_take_no_value_from(source))
+      for (const auto& [known_source, known_spec] : resolved_)
+        if (*std::as_const(known_source) == source) {
+          cached.spec = known_spec;
+          cached.spec->terminate = terminate;
+          break;
+        }
+  }
+  if (resolve && !cached.spec) {
     model::Diagnostics diags;
     auto parsed = parse_analysis_template(*obj, diags);
     if (!parsed) {
@@ -1731,8 +1751,15 @@ ReconcileResult AnalysisRunController::reconcile(ClusterClient& client, const Ob
         return fail("unsupported", fmt::format("args.{}: unsupported valueFrom", a.name));
       };
       auto spec = build_run_spec(parsed->spec, parsed->spec.args, resolve);
-      if (!spec) cached.error = spec.error().message;
-      else cached.spec = std::move(*spec);
+      if (!spec) {
+        cached.error = spec.error().message;
+      } else {
+        cached.spec = std::move(*spec);
+        if (args_take_no_value_from(*std::as_const(cached.spec_source))) {
+          if (resolved_.size() == kResolvedSpecs) resolved_.erase(resolved_.begin());
+          resolved_.emplace_back(cached.spec_source, *cached.spec);
+        }
+      }
     }
   }
   if (!cached.spec) {

@@ -93,6 +93,11 @@ class AnalysisRunController {
     std::uint64_t written_stamp = 0;  // Object::stamp of that write; 0: unknown
   };
   mutable std::unordered_map<model::ObjectKey, Cached, model::ObjectKeyHash> cache_;  // determinism: ok (probed, never iterated)
+  // The last few specs resolved (spec without `terminate`, resolved spec), oldest first:
+  // runs created from one template have equal specs, and resolving one (parsing it,
+  // compiling its conditions) costs more than comparing it.
+  static constexpr size_t kResolvedSpecs = 8;
+  mutable std::vector<std::pair<model::JsonBox, RunSpec>> resolved_;
 };
 
 // kubectl argo rollouts promote [--full], abort, retry, pause/resume.

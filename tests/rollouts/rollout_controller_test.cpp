@@ -613,3 +613,41 @@ TEST(RolloutController, MalformedConditionFieldsReadAsAbsent) {
   for (const auto& c : st["conditions"]) progressing |= c["type"] == "Progressing" && c["reason"].is_string();
   EXPECT_TRUE(progressing) << st.dump();
 }
+
+// Runs whose specs are equal share one resolved spec (the controller keeps the last few);
+// a run whose spec differs, or that is created terminated, or whose args come from a
+// Secret, is not handed another run's.
+TEST(AnalysisRunController, RunsWithEqualSpecsShareTheResolvedSpecAndNoOther) {
+  Sim sim;
+  auto run = [](const std::string& ns, const std::string& name, const std::string& condition,
+                const std::string& extra = "") {
+    return "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisRun\nmetadata: {name: " + name +
+           ", namespace: " + ns + "}\nspec:\n" + extra +
+           "  metrics:\n  - name: p99\n    interval: 1m\n    successCondition: " + condition +
+           "\n    provider: {prometheus: {query: q}}\n";
+  };
+  const std::string limit_from_secret =
+      "  args: [{name: limit, valueFrom: {secretKeyRef: {name: limits, key: p99}}}]\n";
+  for (const auto& [ns, limit] : {std::pair{"a", "50"}, std::pair{"b", "5"}}) {
+    sim.load((std::string("apiVersion: v1\nkind: Secret\nmetadata: {name: limits, namespace: ") + ns +
+              "}\nstringData: {p99: \"" + limit + "\"}\n").c_str());
+    sim.load(run(ns, "from-secret", "result < {{args.limit}}", limit_from_secret).c_str());
+  }
+  sim.load(run("a", "lenient", "result < 50").c_str());
+  sim.load(run("a", "strict", "result < 5").c_str());
+  sim.load(run("a", "lenient-again", "result < 50").c_str());
+  sim.load(run("a", "lenient-terminated", "result < 50", "  terminate: true\n").c_str());
+  for (int i = 0; i < 10; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
+  AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
+  auto phase_after_reconcile = [&](const std::string& ns, const std::string& name) {
+    const model::ObjectKey key{"argoproj.io", "AnalysisRun", ns, name};
+    (void)arc.reconcile(sim.cluster, key, sim.now);
+    return sim.cluster.get(key)->body()["status"]["phase"].get<std::string>();
+  };
+  EXPECT_EQ(phase_after_reconcile("a", "lenient"), "Running");  // 10 < 50: measured Successful
+  EXPECT_EQ(phase_after_reconcile("a", "strict"), "Failed");    // 10 >= 5, failureLimit 0
+  EXPECT_EQ(phase_after_reconcile("a", "lenient-again"), "Running");
+  EXPECT_EQ(phase_after_reconcile("a", "lenient-terminated"), "Successful");  // terminated before measuring
+  EXPECT_EQ(phase_after_reconcile("a", "from-secret"), "Running");
+  EXPECT_EQ(phase_after_reconcile("b", "from-secret"), "Failed");
+}
