@@ -1411,25 +1411,51 @@ void compute_status(Pass& p, const json& original) {
   else set_string(st, "message", message);
 }
 
-// Writes p.st as the status (moving it) when it differs from `original`, the stored status.
-// Only identity and resourceVersion go with it (the status subresource takes the status
-// alone), and the pass lets go of its share of the stored body first so the store can
-// replace the status in place instead of copying the whole Rollout.
+// Writes p.st as the status when it differs from `original`, the stored status. Upstream's
+// persistRolloutStatus (rollout/sync.go) sends a two-way merge patch of the status
+// subresource; here the stored status is edited the same way: the top-level fields that
+// changed are replaced, those that went away dropped, so it ends equal to p.st. The pass
+// lets go of its share of the stored body first so the store can edit it in place.
 void write_status(Pass& p, const json& original) {
-  if (p.st == original) return;
-  const Object& ro = p.rollout;
-  json body = json::object();
-  json& md = body["metadata"];
-  md["name"] = ro.name();
-  if (!ro.ns().empty()) md["namespace"] = ro.ns();
-  if (const std::string& rv = resource_version_of(ro); !rv.empty()) md["resourceVersion"] = rv;
-  body["apiVersion"] = ro.api_version();
-  body["kind"] = ro.kind();
-  body["status"] = std::move(p.st);
-  p.st = json::object();
-  const ObjectKey key = ro.key();
+  // The patch: the fields that changed or appeared, and whether any went away. A status that
+  // is not an object (not one anyone wrote) is replaced whole.
+  const bool objects = p.st.is_object() && original.is_object();
+  std::vector<json::object_t::iterator> changed;
+  bool dropped = false;
+  if (objects) {
+    // Both maps are in key order: one walk over the two compares each field once.
+    auto& want = p.st.get_ref<json::object_t&>();
+    const auto& had = original.get_ref<const json::object_t&>();
+    auto w = want.begin();
+    auto h = had.begin();
+    while (w != want.end() || h != had.end()) {
+      if (h == had.end() || (w != want.end() && w->first < h->first)) {
+        changed.push_back(w++);  // appeared
+      } else if (w == want.end() || h->first < w->first) {
+        dropped = true;  // went away
+        ++h;
+      } else {
+        if (w->second != h->second) changed.push_back(w);
+        ++w, ++h;
+      }
+    }
+    if (changed.empty() && !dropped) return;
+  } else if (p.st == original) {
+    return;
+  }
+  json st = std::exchange(p.st, json::object());  // moves the members `changed` points at
+  const ObjectKey key = p.rollout.key();
   p.rollout = Object();  // `original` must not be used after this
-  auto updated = p.client.update_status(Object(model::JsonBox(std::move(body))));
+  auto updated = p.client.edit_status(key, [&](json& stored) {
+    if (!objects || !stored.is_object()) {
+      stored = std::move(st);
+      return;
+    }
+    auto& have = stored.get_ref<json::object_t&>();
+    if (dropped)
+      for (auto it = have.begin(); it != have.end();) it = st.contains(it->first) ? std::next(it) : have.erase(it);
+    for (auto it : changed) have.insert_or_assign(it->first, std::move(it->second));
+  });
   if (updated) p.rollout = std::move(*updated);
   else if (const Object* live = p.client.find(key)) p.rollout = *live;
   if (!p.result.requeue_after || *p.result.requeue_after > SimDuration{0})

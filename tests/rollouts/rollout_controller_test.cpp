@@ -651,3 +651,18 @@ TEST(AnalysisRunController, RunsWithEqualSpecsShareTheResolvedSpecAndNoOther) {
   EXPECT_EQ(phase_after_reconcile("a", "from-secret"), "Running");
   EXPECT_EQ(phase_after_reconcile("b", "from-secret"), "Failed");
 }
+
+// Status writes are merge patches of the status, as upstream's persistRolloutStatus sends:
+// fields the pass dropped (pause conditions once a timed pause ends) leave the stored status,
+// changed fields are replaced, and the status ends equal to what the pass computed.
+TEST(RolloutController, StatusWritesDropFieldsThePassRemoved) {
+  Sim sim = deployed();
+  set_image(sim, "fd:v2");
+  sim.run_for(sim::minutes(1));
+  ASSERT_TRUE(status(sim).contains("pauseConditions"));
+  EXPECT_EQ(status(sim)["currentStepIndex"], 1);
+  sim.run_for(sim::minutes(5));
+  const json st = status(sim);
+  EXPECT_FALSE(st.contains("pauseConditions")) << st.dump();
+  EXPECT_EQ(st["currentStepIndex"], 2);
+}
