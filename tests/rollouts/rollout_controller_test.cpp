@@ -436,12 +436,23 @@ spec:
     provider: {prometheus: {query: q}}
 )";
 
-TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminateIsSet) {
+// kP99Run loaded, `measurements` p99 values of 10 queued, and a controller of its own (built
+// in place: the controller's provider refers to this fixture's Sim).
+struct P99RunFixture {
+  explicit P99RunFixture(int measurements) {
+    sim.load(kP99Run);
+    for (int i = 0; i < measurements; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
+  }
   Sim sim;
-  sim.load(kP99Run);
-  for (int i = 0; i < 4; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
-  AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
+  AnalysisRunController arc{[this](const model::Object&) -> MetricProvider& { return sim.provider; }};
   const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
+};
+
+TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminateIsSet) {
+  P99RunFixture f(4);
+  Sim& sim = f.sim;
+  AnalysisRunController& arc = f.arc;
+  const model::ObjectKey& key = f.key;
   auto edit_spec = [&](const std::function<void(json&)>& fn) {
     model::Object o = *sim.cluster.find(key);
     fn(o.body()["spec"]);
@@ -469,11 +480,10 @@ TEST(AnalysisRunController, ANewGenerationResolvesTheSpecAgainUnlessOnlyTerminat
 // The controller steps a run from its cached state while the stored run is the one it wrote
 // (same stamp); a status written by someone else in between is read back instead.
 TEST(AnalysisRunController, AStatusWrittenBySomeoneElseIsReadBack) {
-  Sim sim;
-  sim.load(kP99Run);
-  for (int i = 0; i < 3; ++i) sim.provider.add("p99", ProviderResult::of(10.0));
-  AnalysisRunController arc([&](const model::Object&) -> MetricProvider& { return sim.provider; });
-  const model::ObjectKey key{"argoproj.io", "AnalysisRun", "ml", "run"};
+  P99RunFixture f(3);
+  Sim& sim = f.sim;
+  AnalysisRunController& arc = f.arc;
+  const model::ObjectKey& key = f.key;
   auto count = [&] { return sim.cluster.get(key)->body()["status"]["metricResults"][0]["count"].get<int>(); };
   (void)arc.reconcile(sim.cluster, key, sim.now);
   (void)arc.reconcile(sim.cluster, key, sim.now + sim::minutes(1));
